@@ -1,0 +1,107 @@
+# vmmsim — GNU Make build.
+#   make run        install missing Debian packages (as root), build, run the default job
+#   make test       same set-up, then every test (unit, CLI, real-trace checks)
+#   make bench      throughput benchmarks (bench/README.md)
+#   make SANITIZE=1 test   the suite under ASan+UBSan
+#   make install PREFIX=/usr/local
+
+PREFIX  ?= /usr/local
+CC      ?= cc
+SANITIZE ?= 0
+BUILD   := build$(if $(filter 1,$(SANITIZE)),-san,)
+
+DEB_PKGS := libzstd-dev libinih-dev libcriterion-dev libxxhash-dev libjansson-dev pkg-config zstd python3
+PKGS     := libzstd jansson
+
+WARN    := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes
+OPT     := -O2 -g
+ifeq ($(SANITIZE),1)
+OPT     := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+endif
+CFLAGS_ALL  = -std=c11 -D_GNU_SOURCE -DVMM_BUILDING -Iinclude -Isrc $(WARN) $(OPT) -fPIC \
+              -fvisibility=hidden $(CFLAGS)
+LDLIBS_ALL  = -lzstd -ljansson -lm $(LDLIBS)
+LDFLAGS_ALL = $(if $(filter 1,$(SANITIZE)),-fsanitize=address$(,)undefined,) $(LDFLAGS)
+, := ,
+
+LIB_SRC  := $(sort $(wildcard src/*/*.c))
+LIB_SRC  := $(filter-out src/cli/%,$(LIB_SRC))
+CLI_SRC  := $(sort $(wildcard src/cli/*.c))
+TEST_SRC := $(sort $(wildcard tests/unit/*.c))
+BENCH_SRC:= $(sort $(wildcard bench/*.c))
+
+LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o)
+CLI_OBJ  := $(CLI_SRC:%.c=$(BUILD)/%.o)
+TEST_OBJ := $(TEST_SRC:%.c=$(BUILD)/%.o)
+
+LIBA  := $(BUILD)/libvmmsim.a
+LIBSO := $(BUILD)/libvmmsim.so
+BIN   := $(BUILD)/vmmsim
+TESTBIN := $(BUILD)/unit-tests
+
+.PHONY: all deps run test unit-test cli-test trace-test bench install clean
+all: $(BIN) $(LIBSO)
+
+# Install what the build needs, once, when it is missing and we are root.
+deps: $(BUILD)/.deps
+$(BUILD)/.deps:
+	@mkdir -p $(BUILD)
+	@missing=""; for p in $(DEB_PKGS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ]; then echo "installing:$$missing"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null || exit 1; \
+	  else echo "missing Debian packages:$$missing (run as root, or apt-get install them)"; exit 1; fi; \
+	fi
+	@touch $@
+
+$(BUILD)/%.o: %.c | $(BUILD)/.deps
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) -MMD -MP -c $< -o $@
+
+$(LIBA): $(LIB_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+$(LIBSO): $(LIB_OBJ)
+	$(CC) -shared -o $@ $^ $(LDFLAGS_ALL) $(LDLIBS_ALL)
+$(BIN): $(CLI_OBJ) $(LIBA)
+	$(CC) -o $@ $(CLI_OBJ) $(LIBA) $(LDFLAGS_ALL) $(LDLIBS_ALL)
+
+$(TESTBIN): $(TEST_OBJ) $(LIBA)
+	$(CC) -o $@ $(TEST_OBJ) $(LIBA) $(LDFLAGS_ALL) $(LDLIBS_ALL) -lcriterion
+
+run: $(BIN)
+	./$(BIN) compare -t examples/ls.lackey.zst
+
+unit-test: $(TESTBIN)
+	./$(TESTBIN) --jobs 2
+
+cli-test: $(BIN)
+	VMMSIM=./$(BIN) bash tests/cli/run.sh
+
+# The independent results in ../shared/traces (skipped when absent).
+trace-test: $(BIN)
+	@if [ -x ../shared/tools/check-traces ]; then ../shared/tools/check-traces --vmmsim ./$(BIN); \
+	else echo "../shared/tools/check-traces not found; skipping real-trace check"; fi
+
+test: unit-test cli-test trace-test
+
+BENCH_BIN := $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
+$(BUILD)/bench/%: bench/%.c $(LIBA)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) -O3 -o $@ $< $(LIBA) $(LDFLAGS_ALL) $(LDLIBS_ALL)
+bench: $(BIN) $(BENCH_BIN)
+	bash bench/run.sh ./$(BIN)
+
+vmmsim.pc: vmmsim.pc.in
+	sed -e 's|@PREFIX@|$(PREFIX)|' $< > $@
+install: $(BIN) $(LIBA) $(LIBSO) vmmsim.pc
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/include/vmmsim
+	install -m 755 $(BIN) $(DESTDIR)$(PREFIX)/bin/vmmsim
+	install -m 644 $(LIBA) $(LIBSO) $(DESTDIR)$(PREFIX)/lib/
+	install -m 644 include/vmmsim/*.h $(DESTDIR)$(PREFIX)/include/vmmsim/
+	install -m 644 vmmsim.pc $(DESTDIR)$(PREFIX)/lib/pkgconfig/
+
+clean:
+	rm -rf build build-san vmmsim.pc
+
+-include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(TEST_OBJ:.o=.d)

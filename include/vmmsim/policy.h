@@ -1,0 +1,108 @@
+/* Replacement policies: one ops table per policy, one registry.
+ *
+ * The engine owns the frame table (which page is in which frame, dirty
+ * bits), the free list and all statistics; a policy only decides order. The
+ * engine allocates `state_size` zeroed bytes for a policy's state and calls:
+ *
+ *   on a hit:   on_hit(frame)
+ *   on a fault: if a frame is free, on_insert(frame) on it; otherwise
+ *               victim(incoming) picks a frame, which the policy forgets
+ *               at once (ghost lists may remember its page), the engine
+ *               evicts that frame's page, then on_insert(frame).
+ *   on removal by the engine (unmap, balloon...): on_remove(frame).
+ *
+ * Each call gets a vmm_pref_t describing the page reference being handled.
+ * Per-frame data lives in the policy's own arrays indexed by frame number
+ * (0..nframes-1); per-page data (ghosts) may be indexed by the dense page id,
+ * which is < the last value passed to reserve_pages(). */
+#ifndef VMMSIM_POLICY_H
+#define VMMSIM_POLICY_H
+
+#include <stdint.h>
+#include <stddef.h>
+#include "error.h"
+
+#define VMM_NEVER UINT64_MAX    /* next_use of a page not referenced again */
+#define VMM_NOFRAME UINT32_MAX
+
+/* The page reference being handled. */
+typedef struct vmm_pref {
+    uint64_t key;       /* unique page identity (address space and page number) */
+    uint64_t now;       /* index of this page reference in the run, from 0 */
+    uint64_t next_use;  /* index of the next reference to this page or VMM_NEVER;
+                           filled only for policies with VMM_POLICY_FUTURE */
+    uint32_t page;      /* dense page id, assigned at first touch */
+    uint32_t frame;     /* frame the page is in (on_hit, on_insert) */
+    unsigned write;     /* nonzero for a write */
+} vmm_pref_t;
+
+/* What the engine lends a policy. */
+typedef struct vmm_policy_env {
+    uint8_t *dirty;       /* per frame, engine-owned: nonzero when dirty */
+    uint64_t *cleaned;    /* the policy adds 1 each time it writes back a
+                             dirty frame and clears its bit (WSClock) */
+} vmm_policy_env_t;
+
+typedef struct vmm_policy_cfg {
+    uint32_t nframes;     /* capacity in frames, >= 1 */
+    uint64_t seed;        /* for randomised policies */
+    const char *params;   /* "key=value,key=value" tuning, or NULL for defaults */
+    vmm_policy_env_t env;
+} vmm_policy_cfg_t;
+
+enum {
+    VMM_POLICY_FUTURE = 1u << 0,   /* needs next_use: the engine does a first pass */
+};
+
+/* Return of on_insert: the page was admitted, or the policy declined to keep
+ * it (the engine then evicts it at once; frame stays free). */
+enum { VMM_POLICY_ADMIT = 0, VMM_POLICY_BYPASS = 1 };
+
+typedef struct vmm_policy_ops {
+    const char *name;        /* "lru" */
+    const char *summary;     /* one line for --help */
+    size_t state_size;
+    unsigned flags;          /* VMM_POLICY_* */
+    /* Set up for cfg->nframes frames. Returns 0, VMM_EINVAL (bad params,
+     * with a message through `err`) or VMM_ENOMEM. */
+    int (*init)(void *st, const vmm_policy_cfg_t *cfg, vmm_err_t *err);
+    void (*fini)(void *st);
+    /* Optional: page ids up to npages-1 may now appear. 0 or VMM_ENOMEM. */
+    int (*reserve_pages)(void *st, uint32_t npages);
+    void (*on_hit)(void *st, const vmm_pref_t *r);
+    /* Choose a resident frame to evict for `incoming` and forget it.
+     * Called only when every frame is in use. */
+    uint32_t (*victim)(void *st, const vmm_pref_t *incoming);
+    int (*on_insert)(void *st, const vmm_pref_t *r);
+    void (*on_remove)(void *st, uint32_t frame);
+} vmm_policy_ops;
+
+/* Look up a policy by name (case-insensitive); NULL if unknown. */
+VMM_API const vmm_policy_ops *vmm_policy_find(const char *name);
+
+/* The registry, NULL-terminated, in the order --help lists it. */
+VMM_API const vmm_policy_ops *const *vmm_policy_all(void);
+
+/* A policy instance: ops plus engine-allocated state. */
+typedef struct vmm_policy {
+    const vmm_policy_ops *ops;
+    void *st;
+} vmm_policy_t;
+
+/* Allocate and init an instance of `ops`. Returns 0 or a VMM_E* code (err
+ * says why). vmm_policy_fini() releases it; safe on a zeroed instance. */
+VMM_API int vmm_policy_init(vmm_policy_t *p, const vmm_policy_ops *ops,
+                            const vmm_policy_cfg_t *cfg, vmm_err_t *err);
+VMM_API void vmm_policy_fini(vmm_policy_t *p);
+
+/* Helper for policies: parse an unsigned or double parameter named `key`
+ * out of "k=v,k=v". Returns 1 if found (value stored), 0 if absent, or
+ * VMM_EINVAL (message in err) if present but malformed. Unknown keys are
+ * reported by vmm_params_check(). */
+VMM_API int vmm_params_get_double(const char *params, const char *key, double *out,
+                                  vmm_err_t *err);
+/* Check that every key in `params` is in the NULL-terminated `known` list. */
+VMM_API int vmm_params_check(const char *params, const char *const *known,
+                             const char *policy, vmm_err_t *err);
+
+#endif

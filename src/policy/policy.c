@@ -1,0 +1,97 @@
+/* Policy instances and the "k=v,k=v" parameter helpers; see policy.h. */
+#include "vmmsim/policy.h"
+#include "util/alloc.h"
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+int vmm_policy_init(vmm_policy_t *p, const vmm_policy_ops *ops, const vmm_policy_cfg_t *cfg,
+                    vmm_err_t *err)
+{
+    memset(p, 0, sizeof *p);
+    if (!cfg->nframes)
+        return vmm_err_set(err, VMM_EINVAL, NULL, 0, -1, "frames must be at least 1");
+    p->st = vmm_calloc(1, ops->state_size);
+    if (!p->st)
+        return vmm_err_set(err, VMM_ENOMEM, NULL, 0, -1, "out of memory");
+    int rc = ops->init(p->st, cfg, err);
+    if (rc) {
+        vmm_free(p->st);
+        p->st = NULL;
+        if (rc == VMM_ENOMEM)
+            vmm_err_set(err, rc, NULL, 0, -1, "out of memory");
+        return rc;
+    }
+    p->ops = ops;
+    return 0;
+}
+
+void vmm_policy_fini(vmm_policy_t *p)
+{
+    if (p->ops && p->st)
+        p->ops->fini(p->st);
+    vmm_free(p->st);
+    p->st = NULL;
+    p->ops = NULL;
+}
+
+/* Find `key` in "k=v,k=v"; on success *val points at its value and *len is
+ * the value's length. */
+static int find_param(const char *params, const char *key, const char **val, size_t *len)
+{
+    size_t klen = strlen(key);
+    for (const char *s = params; s && *s;) {
+        const char *end = strchr(s, ',');
+        size_t n = end ? (size_t)(end - s) : strlen(s);
+        if (n > klen && !strncmp(s, key, klen) && s[klen] == '=') {
+            *val = s + klen + 1;
+            *len = n - klen - 1;
+            return 1;
+        }
+        s = end ? end + 1 : NULL;
+    }
+    return 0;
+}
+
+int vmm_params_get_double(const char *params, const char *key, double *out, vmm_err_t *err)
+{
+    const char *v;
+    size_t len;
+    if (!find_param(params, key, &v, &len))
+        return 0;
+    char buf[64];
+    if (len == 0 || len >= sizeof buf)
+        return vmm_err_set(err, VMM_EINVAL, NULL, 0, -1, "parameter %s: expected a number", key);
+    memcpy(buf, v, len);
+    buf[len] = 0;
+    char *end;
+    errno = 0;
+    double d = strtod(buf, &end);
+    if (*end || errno || !isfinite(d))
+        return vmm_err_set(err, VMM_EINVAL, NULL, 0, -1,
+                           "parameter %s: expected a number, got '%s'", key, buf);
+    *out = d;
+    return 1;
+}
+
+int vmm_params_check(const char *params, const char *const *known, const char *policy,
+                     vmm_err_t *err)
+{
+    for (const char *s = params; s && *s;) {
+        const char *end = strchr(s, ',');
+        size_t n = end ? (size_t)(end - s) : strlen(s);
+        const char *eq = memchr(s, '=', n);
+        size_t klen = eq ? (size_t)(eq - s) : n;
+        int ok = 0;
+        for (size_t i = 0; eq && known[i]; i++)
+            if (strlen(known[i]) == klen && !strncmp(known[i], s, klen))
+                ok = 1;
+        if (!ok)
+            return vmm_err_set(err, VMM_EINVAL, NULL, 0, -1,
+                               "policy %s: unknown parameter '%.*s' (expected key=value)",
+                               policy, (int)n, s);
+        s = end ? end + 1 : NULL;
+    }
+    return 0;
+}
