@@ -1,0 +1,153 @@
+/* libvmmsim: a trace-driven simulator of (hypervisor) memory management.
+ *
+ * The top-level API follows the roadmap seed's sketch: vmm_create() builds a
+ * simulated machine from a vmm_config_t, vmm_access() feeds it references,
+ * vmm_get_stats() reads the counters, vmm_destroy() frees it. Every module
+ * has its own header; this one includes them all.
+ *
+ *   vmm_config_t cfg;
+ *   vmm_config_default(&cfg);
+ *   cfg.frames = 1024; cfg.policy = "lru";
+ *   vmm_t *m;
+ *   if (vmm_create(&cfg, &m, &err) == 0) {
+ *       vmm_access(m, refs, n, &err);
+ *       vmm_stats_t st; vmm_get_stats(m, &st);
+ *       vmm_destroy(m);
+ *   }
+ */
+#ifndef VMMSIM_H
+#define VMMSIM_H
+
+#include <stdint.h>
+#include <stddef.h>
+#include <stdio.h>
+#include "error.h"
+#include "trace.h"
+#include "policy.h"
+#include "mmu.h"
+#include "gen.h"
+
+#define VMM_VERSION "0.1.0"
+#define VMM_JSON_SCHEMA 1
+
+/* Latency model: simulated time charged per page reference. Defaults and
+ * their sources are in docs/latency.md. */
+typedef struct vmm_latency {
+    double tlb_ns;          /* TLB lookup, every reference */
+    double mem_ns;          /* one memory reference: the access itself and each walk reference */
+    double minor_fault_ns;  /* first touch: allocate and zero a frame */
+    double major_fault_ns;  /* page-in from swap */
+    double swap_out_ns;     /* writing an evicted dirty page to swap (0: asynchronous) */
+} vmm_latency_t;
+
+typedef struct vmm_config {
+    uint32_t page_size;      /* bytes, a power of two >= 512; default 4096 */
+    uint32_t frames;         /* machine frames; default 16384 (64 MiB of 4 KiB pages) */
+    uint64_t swap_pages;     /* swap capacity in pages; 0 = unlimited */
+    uint64_t va_limit;       /* highest virtual address + 1 allowed; 0 = no limit */
+    unsigned va_bits;        /* virtual address width for page tables; default 48 */
+    const char *policy;      /* replacement policy name; default "clock" */
+    const char *policy_params; /* "k=v,..." or NULL */
+    const char *pt_type;     /* page-table kind; default "radix4" */
+    vmm_tlb_cfg_t tlb;       /* default 64 entries, 4 ways, LRU, tagged */
+    vmm_latency_t lat;
+    uint64_t seed;           /* for randomised policies; default 1 */
+} vmm_config_t;
+
+/* Counters, per address space and in total. */
+typedef struct vmm_counters {
+    uint64_t refs, reads, writes, ifetches;   /* page references by kind */
+    uint64_t faults, minor_faults, major_faults;
+    uint64_t evictions;       /* pages taken out of a frame to make room */
+    uint64_t dirty_writebacks;/* evicted (or cleaned) dirty pages written to swap */
+    uint64_t swap_ins, swap_outs;
+    uint64_t tlb_hits, tlb_misses, walk_refs;
+    uint64_t pages_touched;   /* distinct pages referenced */
+    double time_ns;           /* simulated time */
+} vmm_counters_t;
+
+typedef struct vmm_as_stats {
+    uint32_t asid;            /* as in the trace (pid) */
+    vmm_counters_t c;
+    uint64_t pt_bytes;        /* simulated page-table memory */
+    uint64_t resident;        /* pages resident at the end */
+} vmm_as_stats_t;
+
+typedef struct vmm_stats {
+    vmm_counters_t total;
+    uint64_t pt_bytes;
+    uint32_t nas;              /* address spaces, in order of first reference */
+    const vmm_as_stats_t *as;  /* owned by the simulator; valid until the next access */
+    uint32_t frames_used;
+    uint64_t tlb_flushes;
+} vmm_stats_t;
+
+typedef struct vmm vmm_t;
+
+/* Fill `cfg` with the defaults documented in docs/latency.md and README. */
+VMM_API void vmm_config_default(vmm_config_t *cfg);
+
+/* Build a simulator. On success *out owns it (free with vmm_destroy()); on
+ * failure returns VMM_EINVAL (err says which setting and why), VMM_ENOENT
+ * (unknown policy or page-table kind) or VMM_ENOMEM, and *out is NULL. */
+VMM_API int vmm_create(const vmm_config_t *cfg, vmm_t **out, vmm_err_t *err);
+
+/* Free the simulator. NULL is a no-op. */
+VMM_API void vmm_destroy(vmm_t *m);
+
+/* Policies that need the future (OPT) are fed the whole reference stream
+ * once with vmm_prepass() before any vmm_access(), then vmm_prepass_end().
+ * Memory for that grows with the trace length (4 bytes per page
+ * reference): OPT is an offline yardstick. */
+VMM_API int vmm_needs_prepass(const vmm_t *m);
+VMM_API int vmm_prepass(vmm_t *m, const vmm_ref_t *refs, size_t n, vmm_err_t *err);
+VMM_API int vmm_prepass_end(vmm_t *m, vmm_err_t *err);
+
+/* Simulate `n` references in order. Returns 0, or a negative code with err
+ * saying which reference (counted from 1 over the run) and why: VMM_ERANGE
+ * (address beyond the virtual space), VMM_ENOMEM, VMM_EIO (swap full). */
+VMM_API int vmm_access(vmm_t *m, const vmm_ref_t *refs, size_t n, vmm_err_t *err);
+
+/* Snapshot the counters into *st. */
+VMM_API void vmm_get_stats(vmm_t *m, vmm_stats_t *st);
+
+/* The configuration in use (policy, frames...). */
+VMM_API const vmm_config_t *vmm_get_config(const vmm_t *m);
+
+/* Number of page references a record makes under this page size (an access
+ * spanning k pages makes k references, in address order). */
+static inline uint64_t vmm_ref_pages(const vmm_ref_t *r, unsigned page_shift)
+{
+    uint64_t end = r->addr + (r->size ? r->size - 1 : 0);
+    if (end < r->addr)
+        end = UINT64_MAX;
+    return (end >> page_shift) - (r->addr >> page_shift) + 1;
+}
+
+/* --- running a whole trace -------------------------------------------- */
+
+/* Where references come from: a trace file (or "-") or a generator spec. */
+typedef struct vmm_source_spec {
+    const char *trace;          /* path, "-" for stdin; or NULL */
+    const char *gen;            /* generator spec when trace is NULL */
+    vmm_trace_opts_t topts;     /* format, data-only... */
+    uint64_t limit;             /* stop after this many records; 0 = all */
+    /* Called about every 2^20 records with the count so far; may be NULL. */
+    void (*progress)(void *arg, uint64_t records);
+    void *progress_arg;
+} vmm_source_spec_t;
+
+/* What a run read, for reports. */
+typedef struct vmm_run_info vmm_run_info_t;
+
+/* Feed every reference of `src` to `m`, doing the prepass first when the
+ * policy needs one (reading the source twice; stdin cannot be read twice,
+ * so that is VMM_EUNSUP). Fills *info (trace, format, records; wall time
+ * left at -1). Returns 0 or a negative code with err naming the file, line
+ * or reference. */
+VMM_API int vmm_run(vmm_t *m, const vmm_source_spec_t *src, vmm_run_info_t *info,
+                    vmm_err_t *err);
+
+#include "report.h"
+
+#endif

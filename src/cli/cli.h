@@ -1,0 +1,42 @@
+/* The vmmsim command: argument parsing only; everything else is the
+ * library's. Exit status: 0 success, 1 runtime failure, 2 bad usage or
+ * bad input. */
+#ifndef VMM_CLI_H
+#define VMM_CLI_H
+
+#include "vmmsim/vmmsim.h"
+#include <stdint.h>
+
+enum { EXIT_OK = 0, EXIT_RUNTIME = 1, EXIT_USAGE = 2 };
+
+typedef struct cli_cmd {
+    const char *name;
+    const char *summary;
+    int (*main)(int argc, char **argv);
+} cli_cmd_t;
+
+int cmd_sim(int argc, char **argv);
+int cmd_compare(int argc, char **argv);
+int cmd_gen(int argc, char **argv);
+int cmd_convert(int argc, char **argv);
+int cmd_policies(int argc, char **argv);
+
+/* Print "vmmsim: <msg>" to stderr; returns EXIT_USAGE for use in returns. */
+int cli_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Report a library error: input errors (format, range, not found, invalid)
+ * exit 2, the rest 1. */
+int cli_fail(int code, const vmm_err_t *err);
+
+/* Parse numbers with optional suffixes. `what` names the option for the
+ * error message. Return 0 or EXIT_USAGE after printing the error. */
+int cli_u64(const char *s, const char *what, uint64_t *out);
+int cli_size(const char *s, const char *what, uint64_t *out);     /* K/M/G = 2^10.. */
+int cli_count(const char *s, const char *what, uint64_t *out);    /* K/M/G = 10^3.. */
+int cli_ns(const char *s, const char *what, double *out);         /* ns/us/ms/s, default ns */
+/* "tlb=1,mem=100,minor=1us,major=1ms,swapout=0" */
+int cli_latency(const char *s, vmm_latency_t *lat);
+
+/* Progress line on stderr (records so far). */
+void cli_progress(void *arg, uint64_t records);
+
+#endif

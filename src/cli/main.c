@@ -1,0 +1,47 @@
+/* vmmsim: command dispatch. Each subcommand lives in its own file. */
+#include "cli.h"
+#include <stdio.h>
+#include <string.h>
+
+static const cli_cmd_t commands[] = {
+    {"sim", "simulate a trace with one policy and report counts and AMT", cmd_sim},
+    {"compare", "run several policies and memory sizes over one trace", cmd_compare},
+    {"gen", "generate a synthetic trace", cmd_gen},
+    {"convert", "convert a trace between formats (e.g. to the compact binary)", cmd_convert},
+    {"policies", "list the replacement policies", cmd_policies},
+};
+
+static void usage(FILE *f)
+{
+    fprintf(f, "usage: vmmsim COMMAND [options]   (vmmsim COMMAND --help for each)\n\n"
+               "vmmsim %s: a trace-driven simulator of hypervisor memory management.\n\n"
+               "commands:\n", VMM_VERSION);
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        usage(stderr);
+        return EXIT_USAGE;
+    }
+    const char *name = argv[1];
+    if (!strcmp(name, "-h") || !strcmp(name, "--help") || !strcmp(name, "help")) {
+        usage(stdout);
+        return EXIT_OK;
+    }
+    if (!strcmp(name, "--version") || !strcmp(name, "version")) {
+        printf("vmmsim %s\n", VMM_VERSION);
+        return EXIT_OK;
+    }
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        if (!strcmp(name, commands[i].name))
+            return commands[i].main(argc - 1, argv + 1);
+    /* The seed simulator took its options without a subcommand. */
+    if (name[0] == '-')
+        return cmd_sim(argc, argv);
+    cli_usage_error("unknown command '%s'", name);
+    usage(stderr);
+    return EXIT_USAGE;
+}

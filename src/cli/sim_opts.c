@@ -1,0 +1,106 @@
+/* Options shared by sim and compare; see sim_opts.h. */
+#include "sim_opts.h"
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+enum { O_FRAMES = 2000, O_GEN, O_DATA_ONLY, O_PARAMS, O_SEED, O_TLB_POLICY, O_TLB_FLUSH,
+       O_PT_TYPE, O_LAT };
+
+static const struct option shared[] = {
+    {"trace", required_argument, 0, 't'},     {"gen", required_argument, 0, O_GEN},
+    {"format", required_argument, 0, 'f'},    {"data-only", no_argument, 0, O_DATA_ONLY},
+    {"ram", required_argument, 0, 'r'},       {"frames", required_argument, 0, O_FRAMES},
+    {"page-size", required_argument, 0, 'p'}, {"swap", required_argument, 0, 's'},
+    {"vspace", required_argument, 0, 'v'},    {"policy", required_argument, 0, 'a'},
+    {"params", required_argument, 0, O_PARAMS}, {"seed", required_argument, 0, O_SEED},
+    {"tlb", required_argument, 0, 'T'},       {"tlb-policy", required_argument, 0, O_TLB_POLICY},
+    {"tlb-flush", no_argument, 0, O_TLB_FLUSH}, {"pt-type", required_argument, 0, O_PT_TYPE},
+    {"lat", required_argument, 0, O_LAT},
+};
+
+void sim_opts_init(sim_opts_t *so)
+{
+    memset(so, 0, sizeof *so);
+    vmm_config_default(&so->cfg);
+    so->ram_mb = 64;
+}
+
+void sim_opts_longopts(struct option *out, const struct option *extra, size_t n)
+{
+    /* the command's own options first: getopt_long takes the first match */
+    size_t k = sizeof shared / sizeof shared[0];
+    memcpy(out, extra, n * sizeof *extra);
+    memcpy(out + n, shared, sizeof shared);
+    memset(out + k + n, 0, sizeof *out);
+}
+
+int sim_opts_parse(sim_opts_t *so, int c, const char *arg)
+{
+    uint64_t v;
+    switch (c) {
+    case 't': so->src.trace = arg; return 0;
+    case O_GEN: so->src.gen = arg; return 0;
+    case 'f': so->src.topts.format = arg; return 0;
+    case O_DATA_ONLY: so->src.topts.data_only = 1; return 0;
+    case 'n': return cli_count(arg, "-n", &so->src.limit);
+    case 'r': return cli_u64(arg, "--ram (MiB)", &so->ram_mb);
+    case O_FRAMES: so->have_frames = 1; return cli_u64(arg, "--frames", &so->frames);
+    case 'p':
+        if (cli_size(arg, "--page-size", &v))
+            return EXIT_USAGE;
+        if (v > (1u << 30))
+            return cli_usage_error("--page-size: at most 1G, got '%s'", arg);
+        so->cfg.page_size = (uint32_t)v;
+        return 0;
+    case 's': so->have_swap = 1; return cli_u64(arg, "--swap (MiB)", &so->swap_mb);
+    case 'v': so->have_vspace = 1; return cli_u64(arg, "--vspace (MiB)", &so->vspace_mb);
+    case 'a': so->cfg.policy = arg; return 0;
+    case O_PARAMS: so->cfg.policy_params = arg; return 0;
+    case O_SEED: return cli_u64(arg, "--seed", &so->cfg.seed);
+    case 'T':
+        if (vmm_tlb_parse(arg, &so->cfg.tlb))
+            return cli_usage_error("--tlb: expected ENTRIES or ENTRIES:WAYS, got '%s'", arg);
+        return 0;
+    case O_TLB_POLICY:
+        if (!strcasecmp(arg, "lru"))
+            so->cfg.tlb.policy = VMM_TLB_LRU;
+        else if (!strcasecmp(arg, "fifo"))
+            so->cfg.tlb.policy = VMM_TLB_FIFO;
+        else
+            return cli_usage_error("--tlb-policy: expected FIFO or LRU, got '%s'", arg);
+        return 0;
+    case O_TLB_FLUSH: so->cfg.tlb.flush_on_switch = 1; return 0;
+    case O_PT_TYPE: so->cfg.pt_type = arg; return 0;
+    case O_LAT: return cli_latency(arg, &so->cfg.lat);
+    default: return cli_usage_error("unknown option (see --help)");
+    }
+}
+
+int sim_opts_finish(sim_opts_t *so)
+{
+    if (!so->src.trace && !so->src.gen)
+        return cli_usage_error("no trace: give -t FILE (or --gen SPEC); see --help");
+    if (so->src.trace && so->src.gen)
+        return cli_usage_error("give either -t or --gen, not both");
+    if (!vmm_policy_find(so->cfg.policy))
+        return cli_usage_error("unknown policy '%s' (vmmsim policies lists them)", so->cfg.policy);
+    if (!vmm_pt_find(so->cfg.pt_type))
+        return cli_usage_error("unknown page-table type '%s' (expected single, 2level, radix3, "
+                               "radix4, hashed or inverted)", so->cfg.pt_type);
+    uint64_t frames = so->have_frames ? so->frames
+                                      : (so->ram_mb << 20) / so->cfg.page_size;
+    if (so->ram_mb > (1ull << 40) || frames == 0 || frames >= VMM_NOFRAME)
+        return cli_usage_error("memory: expected 1 to %u frames, got %llu", VMM_NOFRAME - 1,
+                               (unsigned long long)frames);
+    so->cfg.frames = (uint32_t)frames;
+    if (so->have_swap)
+        so->cfg.swap_pages = so->swap_mb ? (so->swap_mb << 20) / so->cfg.page_size : 0;
+    if (so->have_vspace) {
+        if (!so->vspace_mb || so->vspace_mb > (1ull << 44))
+            return cli_usage_error("--vspace: expected 1 to 2^44 MiB");
+        so->cfg.va_limit = so->vspace_mb << 20;
+    }
+    so->src.topts.page_size = so->cfg.page_size;
+    return 0;
+}

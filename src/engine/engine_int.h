@@ -1,0 +1,66 @@
+/* Engine internals shared by the engine's files (not part of the API). */
+#ifndef VMM_ENGINE_INT_H
+#define VMM_ENGINE_INT_H
+
+#include "vmmsim/vmmsim.h"
+#include "util/hashmap.h"
+
+#define VMM_MAX_AS 4096u   /* address spaces: the page key keeps 12 bits for them */
+
+typedef struct vmm_as {
+    vmm_as_stats_t st;     /* counters; st.resident kept up to date */
+    void *pt_st;           /* this address space's page table */
+} vmm_as_t;
+
+struct vmm {
+    vmm_config_t cfg;
+    char params[256];      /* copy of cfg.policy_params */
+    unsigned shift;        /* log2(page size) */
+    const vmm_pt_ops *pt_ops;
+    vmm_policy_t pol;
+    vmm_tlb_t tlb;
+    int tlb_ready;
+
+    /* frames (struct of arrays) */
+    uint32_t nframes;
+    uint32_t *frame_page;  /* page id in the frame, VMM_NOFRAME if free */
+    uint8_t *frame_dirty;  /* lent to the policy (WSClock cleans) */
+    uint32_t *free_list, nfree;
+    uint64_t cleaned;      /* write-backs done by the policy */
+
+    /* pages, indexed by dense page id */
+    uint32_t npages;
+    size_t page_cap;
+    uint32_t *page_frame;  /* frame or VMM_NOFRAME */
+    uint8_t *page_flags;   /* PG_* */
+    uint16_t *page_as;     /* address-space index */
+    uint64_t *page_vpn;
+    uint64_t swap_used;    /* swap slots in use */
+
+    /* address spaces, in order of first reference */
+    vmm_as_t *as;
+    size_t as_cap;
+    uint32_t nas;
+    vmm_hashmap_t as_map;  /* trace asid -> index */
+    uint32_t last_asid, last_idx, cur_as;
+    vmm_as_stats_t *as_stats;
+    size_t as_stats_cap;
+
+    uint64_t now;          /* page references so far */
+    uint64_t records;      /* trace records so far */
+
+    /* OPT prepass: page identities and next-use indices */
+    int prepassed;
+    vmm_hashmap_t ident;
+    uint32_t pre_pages;
+    uint32_t *next_use;
+    size_t next_len, next_cap;
+};
+
+/* Unique key of page `vpn` of address-space index `as` (vpn < 2^52). */
+static inline uint64_t vmm_page_key(uint32_t as, uint64_t vpn)
+{
+    return ((uint64_t)as << 52) | vpn;
+}
+
+#endif
