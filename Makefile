@@ -70,7 +70,7 @@ $(TESTBIN): $(TEST_OBJ) $(LIBA)
 	$(CC) -o $@ $(TEST_OBJ) $(LIBA) $(LDFLAGS_ALL) $(LDLIBS_ALL) -lcriterion
 
 run: $(BIN)
-	./$(BIN) compare -t examples/ls.lackey.zst
+	./$(BIN) compare -t examples/sort.lackey.zst
 
 unit-test: $(TESTBIN)
 	./$(TESTBIN) --jobs 2
@@ -90,7 +90,7 @@ $(BUILD)/bench/%: bench/%.c $(LIBA)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) -O3 -o $@ $< $(LIBA) $(LDFLAGS_ALL) $(LDLIBS_ALL)
 bench: $(BIN) $(BENCH_BIN)
-	bash bench/run.sh ./$(BIN)
+	python3 bench/bench.py ./$(BIN) $(BUILD)/bench/decode
 
 vmmsim.pc: vmmsim.pc.in
 	sed -e 's|@PREFIX@|$(PREFIX)|' $< > $@

@@ -1,0 +1,242 @@
+/* Aging replacement: a software approximation of LRU with n-bit counters,
+ * as described by Tanenbaum, "Modern Operating Systems" (Prentice Hall,
+ * 1992; "Simulating LRU in software"), after the reference-bit sampling
+ * schemes surveyed by Denning, "Virtual memory", ACM Computing Surveys
+ * 2(3), 1970.
+ *
+ * Each resident frame has a reference bit R and a `bits`-bit counter.
+ * Every `interval` references (the "clock tick") every counter is shifted
+ * right by one and R is ORed into its top bit, then R is cleared; a hit
+ * sets R, and a newly loaded page starts with counter 0 and R set (its load
+ * is a reference). The victim is the frame with the smallest counter, where
+ * R counts as one more, most significant bit: (R << bits) | counter is the
+ * counter the frame would have if the tick came now, without dropping its
+ * low bit. Ties go to the frame loaded longest ago, so with no information
+ * aging degrades to FIFO rather than to an arbitrary order.
+ *
+ * Parameters ("bits=B,interval=I"):
+ *   bits      counter width, 1..32, default 8 (Tanenbaum's example);
+ *   interval  references between ticks, >= 1, default 1000: long enough
+ *             that a tick's O(frames) cost is small per reference, short
+ *             enough that 8 ticks still separate a hot page from a cold one
+ *             in memories of a few thousand frames.
+ *
+ * Cost: frames are kept in a binary min-heap on (key, load order) with a
+ * position index. A hit that sets R moves the frame down, O(log n), at most
+ * once per frame per tick; insert and victim are O(log n). A tick shifts
+ * every counter and re-heapifies, O(frames), i.e. O(frames / interval)
+ * amortised per reference. (Shifting halves every key, which keeps the heap
+ * order except between keys it makes equal; rebuilding restores the
+ * load-order tie break.) */
+#include "vmmsim/policy.h"
+#include "util/alloc.h"
+#include <math.h>
+#include <string.h>
+
+#define AGING_NONE UINT32_MAX
+
+typedef struct aging_state {
+    uint32_t *heap;     /* frames; heap[0] is the next victim */
+    uint32_t *pos;      /* per frame: index in heap, or AGING_NONE */
+    uint32_t *counter;  /* per frame: the aging counter */
+    uint8_t *ref;       /* per frame: referenced since the last tick */
+    uint64_t *loaded;   /* per frame: load sequence number (tie break) */
+    uint32_t count;     /* frames in the heap */
+    unsigned bits;      /* counter width */
+    uint64_t interval;  /* references per tick */
+    uint64_t since;     /* references since the last tick */
+    uint64_t seq;       /* loads so far */
+} aging_state;
+
+static const char *const aging_params[] = {"bits", "interval", NULL};
+
+/* Read an integer parameter in [lo, hi], or leave *out at its default. */
+static int aging_param(const char *params, const char *key, double lo, double hi,
+                       uint64_t *out, vmm_err_t *err)
+{
+    double d;
+    int rc = vmm_params_get_double(params, key, &d, err);
+    if (rc < 0)
+        return rc;
+    if (rc == 0)
+        return 0;
+    if (d < lo || d > hi || d != floor(d))
+        return vmm_err_set(err, VMM_EINVAL, NULL, 0, -1,
+                           "policy aging: parameter %s: expected an integer from %.0f to %.0f",
+                           key, lo, hi);
+    *out = (uint64_t)d;
+    return 0;
+}
+
+static void aging_fini(void *st)
+{
+    aging_state *s = st;
+    vmm_free(s->heap);
+    vmm_free(s->pos);
+    vmm_free(s->counter);
+    vmm_free(s->ref);
+    vmm_free(s->loaded);
+    s->heap = s->pos = s->counter = NULL;
+    s->ref = NULL;
+    s->loaded = NULL;
+}
+
+static int aging_init(void *st, const vmm_policy_cfg_t *cfg, vmm_err_t *err)
+{
+    aging_state *s = st;
+    uint64_t bits = 8, interval = 1000;
+    int rc = vmm_params_check(cfg->params, aging_params, "aging", err);
+    if (!rc)
+        rc = aging_param(cfg->params, "bits", 1, 32, &bits, err);
+    if (!rc)
+        rc = aging_param(cfg->params, "interval", 1, 1e15, &interval, err);
+    if (rc)
+        return rc;
+    s->bits = (unsigned)bits;
+    s->interval = interval;
+    uint32_t n = cfg->nframes;
+    s->heap = vmm_malloc(n * sizeof *s->heap);
+    s->pos = vmm_malloc(n * sizeof *s->pos);
+    s->counter = vmm_calloc(n, sizeof *s->counter);
+    s->ref = vmm_calloc(n, sizeof *s->ref);
+    s->loaded = vmm_calloc(n, sizeof *s->loaded);
+    if (!s->heap || !s->pos || !s->counter || !s->ref || !s->loaded) {
+        aging_fini(s);
+        return VMM_ENOMEM;
+    }
+    memset(s->pos, 0xff, n * sizeof *s->pos);
+    return 0;
+}
+
+/* Does frame a go before frame b? */
+static int aging_less(const aging_state *s, uint32_t a, uint32_t b)
+{
+    uint64_t ka = (uint64_t)s->ref[a] << s->bits | s->counter[a];
+    uint64_t kb = (uint64_t)s->ref[b] << s->bits | s->counter[b];
+    return ka != kb ? ka < kb : s->loaded[a] < s->loaded[b];
+}
+
+static void aging_place(aging_state *s, uint32_t i, uint32_t f)
+{
+    s->heap[i] = f;
+    s->pos[f] = i;
+}
+
+static void aging_sift_up(aging_state *s, uint32_t i)
+{
+    uint32_t f = s->heap[i];
+    while (i > 0) {
+        uint32_t p = (i - 1) / 2;
+        if (!aging_less(s, f, s->heap[p]))
+            break;
+        aging_place(s, i, s->heap[p]);
+        i = p;
+    }
+    aging_place(s, i, f);
+}
+
+static void aging_sift_down(aging_state *s, uint32_t i)
+{
+    uint32_t f = s->heap[i];
+    for (;;) {
+        uint32_t c = 2 * i + 1;
+        if (c >= s->count)
+            break;
+        if (c + 1 < s->count && aging_less(s, s->heap[c + 1], s->heap[c]))
+            c++;
+        if (!aging_less(s, s->heap[c], f))
+            break;
+        aging_place(s, i, s->heap[c]);
+        i = c;
+    }
+    aging_place(s, i, f);
+}
+
+static void aging_take(aging_state *s, uint32_t f)
+{
+    uint32_t i = s->pos[f], last = s->heap[--s->count];
+    s->pos[f] = AGING_NONE;
+    if (last == f)
+        return;
+    aging_place(s, i, last);
+    aging_sift_up(s, i);
+    aging_sift_down(s, s->pos[last]);
+}
+
+/* The clock tick: age every resident counter, then rebuild the heap. */
+static void aging_tick(aging_state *s)
+{
+    uint32_t top = s->bits - 1;
+    for (uint32_t i = 0; i < s->count; i++) {
+        uint32_t f = s->heap[i];
+        s->counter[f] = s->counter[f] >> 1 | (uint32_t)s->ref[f] << top;
+        s->ref[f] = 0;
+    }
+    for (uint32_t i = s->count / 2; i-- > 0;)
+        aging_sift_down(s, i);
+}
+
+/* Count one reference; tick when the interval is complete. */
+static void aging_count(aging_state *s)
+{
+    if (++s->since >= s->interval) {
+        s->since = 0;
+        aging_tick(s);
+    }
+}
+
+static void aging_on_hit(void *st, const vmm_pref_t *r)
+{
+    aging_state *s = st;
+    uint32_t f = r->frame;
+    if (s->pos[f] != AGING_NONE && !s->ref[f]) {
+        s->ref[f] = 1;   /* the key only grows: move toward the leaves */
+        aging_sift_down(s, s->pos[f]);
+    }
+    aging_count(s);
+}
+
+static uint32_t aging_victim(void *st, const vmm_pref_t *incoming)
+{
+    aging_state *s = st;
+    (void)incoming;
+    if (!s->count)
+        return VMM_NOFRAME;
+    uint32_t f = s->heap[0];
+    aging_take(s, f);
+    return f;
+}
+
+static int aging_on_insert(void *st, const vmm_pref_t *r)
+{
+    aging_state *s = st;
+    uint32_t f = r->frame;
+    s->counter[f] = 0;
+    s->ref[f] = 1;
+    s->loaded[f] = s->seq++;
+    aging_place(s, s->count++, f);
+    aging_sift_up(s, s->pos[f]);
+    aging_count(s);
+    return VMM_POLICY_ADMIT;
+}
+
+static void aging_on_remove(void *st, uint32_t frame)
+{
+    aging_state *s = st;
+    if (s->pos[frame] != AGING_NONE)
+        aging_take(s, frame);
+}
+
+const vmm_policy_ops vmm_policy_aging = {
+    .name = "aging",
+    .summary = "aging: n-bit counters shifted every interval, approximating LRU",
+    .state_size = sizeof(aging_state),
+    .flags = 0,
+    .init = aging_init,
+    .fini = aging_fini,
+    .reserve_pages = NULL,
+    .on_hit = aging_on_hit,
+    .victim = aging_victim,
+    .on_insert = aging_on_insert,
+    .on_remove = aging_on_remove,
+};

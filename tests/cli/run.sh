@@ -1,0 +1,157 @@
+#!/usr/bin/env bash
+# CLI tests: exit statuses and messages for bad usage and malformed inputs,
+# format round trips through `vmmsim convert`, the seed simulator's options,
+# golden output and determinism. Prints "N passed, N failed".
+set -u
+VMMSIM=${VMMSIM:-./build/vmmsim}
+here=$(cd "$(dirname "$0")" && pwd)
+data="$here/../data"
+golden="$here/golden"
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+pass=0
+fail=0
+
+ok() { pass=$((pass + 1)); }
+bad() { fail=$((fail + 1)); echo "FAIL: $*"; }
+
+# expect STATUS SUBSTRING -- ARGS...: exit status and a stderr substring.
+expect() {
+    local want=$1 sub=$2
+    shift 3
+    "$VMMSIM" "$@" >"$tmp/out" 2>"$tmp/err"
+    local got=$?
+    if [ "$got" != "$want" ]; then
+        bad "vmmsim $* exited $got, want $want: $(head -c 300 "$tmp/err")"
+    elif [ -n "$sub" ] && ! grep -qF -- "$sub" "$tmp/err"; then
+        bad "vmmsim $*: stderr lacks '$sub': $(head -c 300 "$tmp/err")"
+    elif grep -q "runtime error\|AddressSanitizer" "$tmp/err"; then
+        bad "vmmsim $*: sanitizer report"
+    else
+        ok
+    fi
+}
+
+# --- bad usage -----------------------------------------------------------
+printf '0 R 0x1000\n0 W 0x2000\n' >"$tmp/good.vmm"
+expect 2 "unknown command" -- frobnicate
+expect 2 "unknown policy 'nosuch'" -- sim -t "$tmp/good.vmm" --policy nosuch
+expect 2 "frames" -- sim -t "$tmp/good.vmm" --frames 0
+expect 2 "--frames: expected a whole number" -- sim -t "$tmp/good.vmm" --frames 12x
+expect 2 "no trace" -- sim --frames 10
+expect 2 "unknown page-table type" -- sim -t "$tmp/good.vmm" --pt-type quadtree
+expect 2 "--tlb" -- sim -t "$tmp/good.vmm" -T 12:5
+expect 2 "--lat: unknown key" -- sim -t "$tmp/good.vmm" --lat disk=5ms
+expect 2 "--lat mem: expected a time" -- sim -t "$tmp/good.vmm" --lat mem=fast
+expect 2 "unknown parameter" -- sim -t "$tmp/good.vmm" --policy 2q --params bogus=1
+expect 2 "nonexistent" -- sim -t "$tmp/nonexistent.trace"
+expect 2 "unknown format" -- sim -t "$tmp/good.vmm" --format foo
+expect 2 "give a file, not stdin" -- sim -t - --policy opt
+expect 0 "" -- sim --help
+expect 0 "" -- compare --help
+expect 0 "" -- gen --help
+expect 0 "" -- convert --help
+expect 0 "" -- policies
+
+# --- malformed inputs: exit 2, message names the file and line/offset ---
+bad_input() {   # NAME CONTENT(printf format) SUBSTRING [extra args]
+    local name=$1 content=$2 sub=$3
+    shift 3
+    printf "$content" >"$tmp/$name"
+    expect 2 "$name" -- sim -t "$tmp/$name" --frames 4 "$@"
+    if [ -n "$sub" ] && ! grep -qF -- "$sub" "$tmp/err"; then
+        bad "$name: stderr lacks '$sub': $(cat "$tmp/err")"
+    fi
+}
+bad_input vmm-no-op.txt '0 R 0x1000\n0 0x2000\n' ':2:'
+bad_input vmm-bad-op.txt '0 R 0x1000\n0 X 0x2000\n' ':2:'
+bad_input vmm-bad-hex.txt '0 R 0x1000\n0 R 0x12g4\n' ':2:'
+bad_input vmm-huge.txt '0 R 0x1000\n0 R 0x1ffffffffffffffffff\n' ':2:'
+bad_input vmm-neg-pid.txt '0 R 0x1000\n-1 R 0x2000\n' ':2:' --format vmm
+bad_input vmm-trunc.txt '0 R 0x1000\n0 R' ':2:' --format vmm
+bad_input lackey-bad-hex.txt 'I  0400d7d4,8\n L 04zz,4\n' ':2:'
+bad_input lackey-no-size.txt 'I  0400d7d4,8\n S 1fff0005f8\n' ':2:'
+bad_input lackey-zero-size.txt 'I  0400d7d4,8\n S 1fff0005f8,0\n' ':2:'
+bad_input lackey-trunc.txt 'I  0400d7d4,8\n L 1fff' ':2:' --format lackey
+bad_input pages-bad.txt '12\n13\nfoo\n' ':3:' --format pages
+bad_input pages-huge.txt '12\n99999999999999999999999\n' ':2:' --format pages
+bad_input din-bad-label.txt '0 1000\n9 2000\n' ':2:' --format din
+bad_input binary-garbage.txt '0 R 0x1000\n\001\002\003\000\377\n' ':2:'
+bad_input empty.trace '' 'empty'
+bad_input only-comments.trace '# nothing\n\n' ''
+bad_input bin-wrong-magic.bin 'VMMXXXXX\001\000\000\000\000\020\000\000' '' --format bin
+bad_input bin-trunc-header.bin 'VMMT' '' --format bin
+bad_input unknown-content.txt 'hello world\nthis is not a trace\n' ''
+# a truncated binary file and a truncated zstd stream, made from a good trace
+"$VMMSIM" convert "$tmp/good.vmm" "$tmp/good.bin" >/dev/null 2>&1
+head -c $(($(stat -c %s "$tmp/good.bin") - 3)) "$tmp/good.bin" >"$tmp/bin-trunc-record.bin"
+expect 2 "bin-trunc-record.bin: byte" -- sim -t "$tmp/bin-trunc-record.bin"
+seq 1 20000 | zstd -q -c >"$tmp/full.zst"
+head -c 200 "$tmp/full.zst" >"$tmp/trunc.zst"
+expect 2 "trunc.zst" -- sim -t "$tmp/trunc.zst" --format pages
+# the tests/data corpus, when present: every bad-* file must exit 2
+for f in "$data"/bad-*; do
+    [ -e "$f" ] || continue
+    expect 2 "$(basename "$f")" -- sim -t "$f" --frames 4
+done
+
+# --- output files are written whole or not at all ------------------------
+echo '{"old": true}' >"$tmp/keep.json"
+expect 2 "" -- sim -t "$tmp/vmm-bad-op.txt" --json "$tmp/keep.json"
+grep -q '"old"' "$tmp/keep.json" && ok || bad "a failed run replaced its JSON output"
+ls "$tmp"/keep.json.tmp.* >/dev/null 2>&1 && bad "temporary output left behind" || ok
+
+# --- round trips: the same page counts in every format ---------------------
+trace="$tmp/mix.vmm"
+"$VMMSIM" gen "mix:procs=3" -n 20000 -s 7 -o "$trace" 2>"$tmp/err" ||
+    "$VMMSIM" gen -t random -n 20000 -p 3 -s 7 -o "$trace" 2>"$tmp/err" || bad "gen failed: $(cat "$tmp/err")"
+faults() { "$VMMSIM" sim "$@" --frames 64 --policy lru --json - 2>/dev/null |
+           python3 -c 'import json,sys; d=json.load(sys.stdin); print(d["page_faults"], d["total_accesses"])'; }
+want=$(faults -t "$trace")
+for fmt in bin vmm lackey din; do
+    for ext in "" .zst; do
+        out="$tmp/rt.$fmt$ext"
+        "$VMMSIM" convert "$trace" "$out" --to "$fmt" 2>"$tmp/err" || { bad "convert to $fmt$ext: $(cat "$tmp/err")"; continue; }
+        got=$(faults -t "$out")
+        [ "$got" = "$want" ] && ok || bad "round trip via $fmt$ext: '$got' != '$want'"
+        back="$tmp/back.$fmt$ext.vmm"
+        "$VMMSIM" convert "$out" "$back" --to vmm 2>/dev/null
+        got=$(faults -t "$back")
+        [ "$got" = "$want" ] && ok || bad "round trip via $fmt$ext and back: '$got' != '$want'"
+    done
+done
+# stdin, and the page format (single address space)
+got=$(cat "$trace" | faults -t -)
+[ "$got" = "$want" ] && ok || bad "stdin: '$got' != '$want'"
+"$VMMSIM" gen -t random -n 5000 -p 1 -s 3 -o "$tmp/one.vmm" 2>/dev/null
+want1=$(faults -t "$tmp/one.vmm")
+"$VMMSIM" convert "$tmp/one.vmm" "$tmp/one.pages" --to pages 2>/dev/null
+got=$(faults -t "$tmp/one.pages" --format pages)
+[ "$got" = "$want1" ] && ok || bad "round trip via pages: '$got' != '$want1'"
+
+# --- the seed simulator's options ----------------------------------------
+expect 0 "" -- -t "$tmp/good.vmm" -r 1 -p 4096 -s 16 -v 64 -a LRU -T 16 --tlb-policy FIFO \
+    --pt-type TWO_LEVEL -n 10 --seed 3 -o "$tmp/seed.json" --csv "$tmp/seed.csv" -q
+for k in total_accesses reads writes page_faults major_faults minor_faults page_fault_rate \
+         tlb_hits tlb_misses tlb_hit_rate swap_ins swap_outs replacements \
+         avg_memory_access_time_ns per_process; do
+    grep -q "\"$k\"" "$tmp/seed.json" && ok || bad "JSON lacks seed field $k"
+done
+expect 0 "" -- sim -t "$tmp/good.vmm" -a APPROX_LRU -q
+
+# --- determinism and golden output -----------------------------------------
+"$VMMSIM" sim -t "$data/../../examples/sort.lackey.zst" --frames 40 --policy clock --json "$tmp/a.json" -q
+"$VMMSIM" sim -t "$data/../../examples/sort.lackey.zst" --frames 40 --policy clock --json "$tmp/b.json" -q
+cmp -s "$tmp/a.json" "$tmp/b.json" && ok || bad "same run, different JSON"
+if [ -d "$golden" ]; then
+    for g in "$golden"/*.args; do
+        name=$(basename "$g" .args)
+        (cd "$here/../.." && eval "\"$VMMSIM\" $(cat "$g")") >"$tmp/golden.out" 2>&1
+        if cmp -s "$tmp/golden.out" "$golden/$name.out"; then ok; else
+            bad "golden $name differs:"; diff "$golden/$name.out" "$tmp/golden.out" | head -20
+        fi
+    done
+fi
+
+echo "cli: $pass passed, $fail failed"
+[ "$fail" = 0 ]
