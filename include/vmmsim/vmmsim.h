@@ -45,7 +45,7 @@ typedef struct vmm_config {
     uint32_t frames;         /* machine frames; default 16384 (64 MiB of 4 KiB pages) */
     uint64_t swap_pages;     /* swap capacity in pages; 0 = unlimited */
     uint64_t va_limit;       /* highest virtual address + 1 allowed; 0 = no limit */
-    unsigned va_bits;        /* virtual address width for page tables; default 48 */
+    unsigned va_bits;        /* virtual address width; 0 (default) = the page table's own (48 for radix4) */
     const char *policy;      /* replacement policy name; default "clock" */
     const char *policy_params; /* "k=v,..." or NULL */
     const char *pt_type;     /* page-table kind; default "radix4" */

@@ -28,7 +28,7 @@ void vmm_config_default(vmm_config_t *cfg)
     memset(cfg, 0, sizeof *cfg);
     cfg->page_size = 4096;
     cfg->frames = 16384;
-    cfg->va_bits = 48;
+    cfg->va_bits = 0;    /* the page table's own width (48 for radix4) */
     cfg->policy = "clock";
     cfg->pt_type = "radix4";
     cfg->tlb = (vmm_tlb_cfg_t){.entries = 64, .ways = 4, .policy = VMM_TLB_LRU};
@@ -47,7 +47,7 @@ static int check_config(const vmm_config_t *c, vmm_err_t *err)
     if (c->frames >= VMM_NOFRAME)
         return vmm_err_set(err, VMM_EINVAL, NULL, 0, -1, "frames: at most %u", VMM_NOFRAME - 1);
     unsigned shift = (unsigned)__builtin_ctz(c->page_size);
-    if (c->va_bits < 20 || c->va_bits - shift > 52)
+    if (c->va_bits && (c->va_bits < 20 || c->va_bits - shift > 52))
         return vmm_err_set(err, VMM_EINVAL, NULL, 0, -1,
                            "va_bits %u: expected 20..%u for %u-byte pages", c->va_bits,
                            52 + shift, c->page_size);
@@ -55,6 +55,33 @@ static int check_config(const vmm_config_t *c, vmm_err_t *err)
     if (l->tlb_ns < 0 || l->mem_ns < 0 || l->minor_fault_ns < 0 || l->major_fault_ns < 0 ||
         l->swap_out_ns < 0)
         return vmm_err_set(err, VMM_EINVAL, NULL, 0, -1, "latencies must not be negative");
+    return 0;
+}
+
+static vmm_pt_cfg_t pt_cfg(const vmm_config_t *c)
+{
+    return (vmm_pt_cfg_t){.page_shift = (unsigned)__builtin_ctz(c->page_size),
+                          .va_bits = c->va_bits, .nframes = c->frames};
+}
+
+/* Build one page table to see that the kind accepts the geometry, so a bad
+ * combination is reported now rather than at the first reference. */
+static int check_pt(const vmm_pt_ops *ops, const vmm_config_t *c, vmm_err_t *err)
+{
+    void *st = vmm_calloc(1, ops->state_size);
+    if (!st)
+        return vmm_err_set(err, VMM_ENOMEM, NULL, 0, -1, "out of memory");
+    vmm_pt_cfg_t pc = pt_cfg(c);
+    int rc = ops->init(st, &pc);
+    if (!rc)
+        ops->fini(st);
+    vmm_free(st);
+    if (rc == VMM_ENOMEM)
+        return vmm_err_set(err, rc, NULL, 0, -1, "out of memory");
+    if (rc)
+        return vmm_err_set(err, VMM_EINVAL, NULL, 0, -1,
+                           "page table %s cannot map a %u-bit virtual space with %u-byte pages",
+                           ops->name, c->va_bits, c->page_size);
     return 0;
 }
 
@@ -87,6 +114,8 @@ int vmm_create(const vmm_config_t *cfg, vmm_t **out, vmm_err_t *err)
     if (!ptops)
         return vmm_err_set(err, VMM_ENOENT, NULL, 0, -1, "unknown page-table type '%s'",
                            cfg->pt_type);
+    if ((rc = check_pt(ptops, cfg, err)))
+        return rc;
     vmm_t *m = vmm_calloc(1, sizeof *m);
     if (!m)
         return vmm_err_set(err, VMM_ENOMEM, NULL, 0, -1, "out of memory");
@@ -165,7 +194,7 @@ static int new_as(vmm_t *m, uint32_t asid, uint32_t *idx, vmm_err_t *err)
     memset(a, 0, sizeof *a);
     a->st.asid = asid;
     a->pt_st = vmm_calloc(1, m->pt_ops->state_size);
-    vmm_pt_cfg_t pc = {.page_shift = m->shift, .va_bits = m->cfg.va_bits, .nframes = m->nframes};
+    vmm_pt_cfg_t pc = pt_cfg(&m->cfg);
     if (!a->pt_st || m->pt_ops->init(a->pt_st, &pc)) {
         vmm_free(a->pt_st);
         a->pt_st = NULL;
@@ -345,6 +374,8 @@ static inline int translate(vmm_t *m, uint32_t as, uint64_t vpn, uint32_t *pid, 
     a->st.c.time_ns += refs * m->cfg.lat.mem_ns;
     if (*pid != VMM_PT_NONE)
         return 0;
+    if (vpn >> 52)
+        return VMM_ERANGE;   /* the page key keeps 52 bits for the page number */
     int rc = page_id(m, as, vpn, pid);
     if (rc)
         return rc;
@@ -393,8 +424,8 @@ static int access_error(vmm_t *m, int rc, vmm_err_t *err)
     switch (rc) {
     case VMM_ERANGE:
         return vmm_err_set(err, rc, NULL, 0, -1,
-                           "reference %llu: address beyond the %u-bit virtual space",
-                           (unsigned long long)m->records, m->cfg.va_bits);
+                           "reference %llu: address beyond the virtual space of page table %s",
+                           (unsigned long long)m->records, m->cfg.pt_type);
     case VMM_EIO:
         return vmm_err_set(err, rc, NULL, 0, -1, "reference %llu: swap full (%llu pages)",
                            (unsigned long long)m->records,

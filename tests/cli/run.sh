@@ -45,7 +45,7 @@ expect 2 "--lat: unknown key" -- sim -t "$tmp/good.vmm" --lat disk=5ms
 expect 2 "--lat mem: expected a time" -- sim -t "$tmp/good.vmm" --lat mem=fast
 expect 2 "unknown parameter" -- sim -t "$tmp/good.vmm" --policy 2q --params bogus=1
 expect 2 "nonexistent" -- sim -t "$tmp/nonexistent.trace"
-expect 2 "unknown format" -- sim -t "$tmp/good.vmm" --format foo
+expect 2 "unknown trace format 'foo'" -- sim -t "$tmp/good.vmm" --format foo
 expect 2 "give a file, not stdin" -- sim -t - --policy opt
 expect 0 "" -- sim --help
 expect 0 "" -- compare --help
@@ -102,32 +102,39 @@ grep -q '"old"' "$tmp/keep.json" && ok || bad "a failed run replaced its JSON ou
 ls "$tmp"/keep.json.tmp.* >/dev/null 2>&1 && bad "temporary output left behind" || ok
 
 # --- round trips: the same page counts in every format ---------------------
-trace="$tmp/mix.vmm"
-"$VMMSIM" gen "mix:procs=3" -n 20000 -s 7 -o "$trace" 2>"$tmp/err" ||
-    "$VMMSIM" gen -t random -n 20000 -p 3 -s 7 -o "$trace" 2>"$tmp/err" || bad "gen failed: $(cat "$tmp/err")"
 faults() { "$VMMSIM" sim "$@" --frames 64 --policy lru --json - 2>/dev/null |
            python3 -c 'import json,sys; d=json.load(sys.stdin); print(d["page_faults"], d["total_accesses"])'; }
-want=$(faults -t "$trace")
-for fmt in bin vmm lackey din; do
-    for ext in "" .zst; do
-        out="$tmp/rt.$fmt$ext"
-        "$VMMSIM" convert "$trace" "$out" --to "$fmt" 2>"$tmp/err" || { bad "convert to $fmt$ext: $(cat "$tmp/err")"; continue; }
-        got=$(faults -t "$out")
-        [ "$got" = "$want" ] && ok || bad "round trip via $fmt$ext: '$got' != '$want'"
-        back="$tmp/back.$fmt$ext.vmm"
-        "$VMMSIM" convert "$out" "$back" --to vmm 2>/dev/null
-        got=$(faults -t "$back")
-        [ "$got" = "$want" ] && ok || bad "round trip via $fmt$ext and back: '$got' != '$want'"
+# round_trip TRACE FMT...: convert to each format (plain and .zst) and back to
+# vmm text; every copy must give the same faults and references.
+round_trip() {
+    local trace=$1 want got fmt ext out
+    shift
+    want=$(faults -t "$trace")
+    for fmt in "$@"; do
+        for ext in "" .zst; do
+            out="$tmp/rt.$fmt$ext"
+            "$VMMSIM" convert "$trace" "$out" --to "$fmt" 2>"$tmp/err" ||
+                { bad "convert to $fmt$ext: $(cat "$tmp/err")"; continue; }
+            got=$(faults -t "$out" --format "$fmt")
+            [ "$got" = "$want" ] && ok || bad "round trip via $fmt$ext: '$got' != '$want'"
+            "$VMMSIM" convert "$out" "$tmp/back.vmm" --format "$fmt" --to vmm 2>/dev/null
+            got=$(faults -t "$tmp/back.vmm")
+            [ "$got" = "$want" ] && ok || bad "round trip via $fmt$ext and back: '$got' != '$want'"
+        done
     done
-done
-# stdin, and the page format (single address space)
-got=$(cat "$trace" | faults -t -)
-[ "$got" = "$want" ] && ok || bad "stdin: '$got' != '$want'"
-"$VMMSIM" gen -t random -n 5000 -p 1 -s 3 -o "$tmp/one.vmm" 2>/dev/null
-want1=$(faults -t "$tmp/one.vmm")
-"$VMMSIM" convert "$tmp/one.vmm" "$tmp/one.pages" --to pages 2>/dev/null
-got=$(faults -t "$tmp/one.pages" --format pages)
-[ "$got" = "$want1" ] && ok || bad "round trip via pages: '$got' != '$want1'"
+    got=$(faults -t - <"$trace")
+    [ "$got" = "$want" ] && ok || bad "stdin: '$got' != '$want'"
+}
+# several processes: the formats that carry a pid
+"$VMMSIM" gen -t random -n 20000 -p 3 -s 7 -o "$tmp/multi.vmm" 2>"$tmp/err" || bad "gen: $(cat "$tmp/err")"
+round_trip "$tmp/multi.vmm" bin vmm
+# one process: every format (lackey, din and pages have no pid)
+"$VMMSIM" gen -t working_set -n 20000 -p 1 -s 3 -o "$tmp/one.vmm" 2>"$tmp/err" || bad "gen: $(cat "$tmp/err")"
+round_trip "$tmp/one.vmm" bin vmm lackey din pages
+# a real trace: lackey -> bin -> lackey keeps every count
+want=$(faults -t "$here/../../examples/sort.lackey.zst")
+"$VMMSIM" convert "$here/../../examples/sort.lackey.zst" "$tmp/sort.bin" 2>/dev/null
+[ "$(faults -t "$tmp/sort.bin")" = "$want" ] && ok || bad "sort.lackey.zst via bin"
 
 # --- the seed simulator's options ----------------------------------------
 expect 0 "" -- -t "$tmp/good.vmm" -r 1 -p 4096 -s 16 -v 64 -a LRU -T 16 --tlb-policy FIFO \
@@ -140,8 +147,8 @@ done
 expect 0 "" -- sim -t "$tmp/good.vmm" -a APPROX_LRU -q
 
 # --- determinism and golden output -----------------------------------------
-"$VMMSIM" sim -t "$data/../../examples/sort.lackey.zst" --frames 40 --policy clock --json "$tmp/a.json" -q
-"$VMMSIM" sim -t "$data/../../examples/sort.lackey.zst" --frames 40 --policy clock --json "$tmp/b.json" -q
+"$VMMSIM" sim -t "$data/../../"$here/../../examples/sort.lackey.zst"" --frames 40 --policy clock --json "$tmp/a.json" -q
+"$VMMSIM" sim -t "$data/../../"$here/../../examples/sort.lackey.zst"" --frames 40 --policy clock --json "$tmp/b.json" -q
 cmp -s "$tmp/a.json" "$tmp/b.json" && ok || bad "same run, different JSON"
 if [ -d "$golden" ]; then
     for g in "$golden"/*.args; do

@@ -1,0 +1,34 @@
+/* The page-table registry: one line per table kind. Tests loop over this
+ * table, so a table added here is cross-checked against a naive map without
+ * being named in them. Names are matched case-insensitively. */
+#include "vmmsim/mmu.h"
+#include <strings.h>
+
+extern const vmm_pt_ops vmm_pt_single, vmm_pt_2level, vmm_pt_radix3, vmm_pt_radix4,
+    vmm_pt_hashed, vmm_pt_inverted;
+
+static const vmm_pt_ops *const registry[] = {
+    &vmm_pt_single, &vmm_pt_2level, &vmm_pt_radix3, &vmm_pt_radix4,
+    &vmm_pt_hashed, &vmm_pt_inverted, NULL,
+};
+
+/* Names the seed simulator's --pt-type option accepts, mapped to ours. */
+static const struct { const char *alias, *name; } aliases[] = {
+    {"SINGLE", "single"},
+    {"TWO_LEVEL", "2level"},
+};
+
+const vmm_pt_ops *const *vmm_pt_all(void) { return registry; }
+
+const vmm_pt_ops *vmm_pt_find(const char *name)
+{
+    if (!name)
+        return NULL;
+    for (size_t i = 0; i < sizeof aliases / sizeof aliases[0]; i++)
+        if (!strcasecmp(name, aliases[i].alias))
+            name = aliases[i].name;
+    for (size_t i = 0; registry[i]; i++)
+        if (!strcasecmp(name, registry[i]->name))
+            return registry[i];
+    return NULL;
+}

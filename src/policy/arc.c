@@ -1,0 +1,245 @@
+/* ARC replacement: Megiddo and Modha, "ARC: A Self-Tuning, Low Overhead
+ * Replacement Cache", FAST 2003 (Figure 4). No parameters: the split
+ * between recency and frequency adapts by itself.
+ *
+ * Four LRU lists of pages, head = most recent: T1 (resident, seen once
+ * recently), T2 (resident, seen at least twice), and the ghost lists B1 and
+ * B2 holding the pages most recently evicted from T1 and T2 (keys only).
+ * A hit moves a page to the head of T2. A miss on a B1 ghost means T1 was
+ * too small, so the target size p of T1 grows by max(|B2|/|B1|, 1); a miss
+ * on a B2 ghost shrinks it by max(|B1|/|B2|, 1); either way the page comes
+ * back into T2. REPLACE evicts T1's LRU page into B1 when T1 is larger than
+ * p (or equal to p and the miss was on B2), otherwise T2's LRU page into B2.
+ * On a miss on all four lists, L1 = T1+B1 is kept to c pages and L1+L2 to
+ * 2c (case IV of the paper).
+ *
+ * Details follow libCacheSim's ARC so fault counts match it exactly: p is
+ * a double (as in the reference Python implementation libCacheSim checked
+ * against), REPLACE also takes T1 when T2 is empty, and when T1 alone fills
+ * the cache (B1 empty) its LRU page is dropped without leaving a ghost.
+ *
+ * State is per frame (which page is where) and per dense page id (list
+ * links and which list the page is on), so every operation is O(1) and
+ * allocation-free; the per-page arrays grow in reserve_pages. */
+#include "vmmsim/policy.h"
+#include "util/alloc.h"
+#include "util/dlist.h"
+#include <string.h>
+
+enum { ARC_NONE = 0, ARC_T1, ARC_T2, ARC_B1, ARC_B2 };
+
+typedef struct arc_state {
+    uint32_t c;              /* capacity in frames */
+    double p;                /* target size of T1 */
+    vmm_dlist_t t1, t2, b1, b2;
+    uint32_t *frame_page;    /* per frame: page held */
+    uint32_t *page_frame;    /* per page: frame while resident */
+    uint32_t *prev, *next;   /* per page: links on its list */
+    uint8_t *where;          /* per page: ARC_* list it is on */
+    size_t cap;              /* pages the per-page arrays hold */
+    /* Ghost lookup for the reference being handled: done once, in victim()
+     * when the cache is full, else in on_insert(). */
+    int looked;              /* lookup done for looked_now */
+    uint64_t looked_now;     /* reference index of that lookup */
+    uint8_t ghost;           /* ARC_B1, ARC_B2 or ARC_NONE for it */
+} arc_state;
+
+static const char *const arc_params[] = {NULL};
+
+static vmm_dlist_t *arc_list(arc_state *s, uint8_t w)
+{
+    switch (w) {
+    case ARC_T1: return &s->t1;
+    case ARC_T2: return &s->t2;
+    case ARC_B1: return &s->b1;
+    default: return &s->b2;
+    }
+}
+
+static void arc_unlink(arc_state *s, uint32_t pg)
+{
+    vmm_dl_remove(arc_list(s, s->where[pg]), s->prev, s->next, pg);
+    s->where[pg] = ARC_NONE;
+}
+
+static void arc_push(arc_state *s, uint32_t pg, uint8_t w)
+{
+    vmm_dl_push_front(arc_list(s, w), s->prev, s->next, pg);
+    s->where[pg] = w;
+}
+
+static void arc_fini(void *st)
+{
+    arc_state *s = st;
+    vmm_free(s->frame_page);
+    vmm_free(s->page_frame);
+    vmm_free(s->prev);
+    vmm_free(s->next);
+    vmm_free(s->where);
+    memset(s, 0, sizeof *s);
+}
+
+static int arc_init(void *st, const vmm_policy_cfg_t *cfg, vmm_err_t *err)
+{
+    arc_state *s = st;
+    int rc = vmm_params_check(cfg->params, arc_params, "arc", err);
+    if (rc)
+        return rc;
+    s->c = cfg->nframes;
+    vmm_dl_init(&s->t1);
+    vmm_dl_init(&s->t2);
+    vmm_dl_init(&s->b1);
+    vmm_dl_init(&s->b2);
+    s->frame_page = vmm_malloc(cfg->nframes * sizeof *s->frame_page);
+    if (!s->frame_page)
+        return VMM_ENOMEM;
+    memset(s->frame_page, 0xff, cfg->nframes * sizeof *s->frame_page);
+    return 0;
+}
+
+/* Grow every per-page array to `ncap`. An array that grew before a later
+ * one failed keeps its new block; `cap` only moves when all succeeded. */
+static int arc_reserve(void *st, uint32_t npages)
+{
+    arc_state *s = st;
+    if (npages <= s->cap)
+        return 0;
+    size_t ncap = s->cap ? s->cap : 64;
+    while (ncap < npages)
+        ncap *= 2;
+    void *p;
+    if (!(p = vmm_realloc(s->page_frame, ncap * sizeof *s->page_frame)))
+        return VMM_ENOMEM;
+    s->page_frame = p;
+    if (!(p = vmm_realloc(s->prev, ncap * sizeof *s->prev)))
+        return VMM_ENOMEM;
+    s->prev = p;
+    if (!(p = vmm_realloc(s->next, ncap * sizeof *s->next)))
+        return VMM_ENOMEM;
+    s->next = p;
+    if (!(p = vmm_realloc(s->where, ncap * sizeof *s->where)))
+        return VMM_ENOMEM;
+    s->where = p;
+    memset(s->where + s->cap, ARC_NONE, ncap - s->cap);
+    s->cap = ncap;
+    return 0;
+}
+
+/* Cases II and III: a miss on a ghost adapts p and consumes the ghost. */
+static void arc_lookup(arc_state *s, const vmm_pref_t *r)
+{
+    if (s->looked && s->looked_now == r->now)
+        return;
+    s->looked = 1;
+    s->looked_now = r->now;
+    s->ghost = s->where[r->page];
+    if (s->ghost == ARC_B1) {
+        double d = (double)s->b2.size / s->b1.size;
+        s->p += d > 1 ? d : 1;
+        if (s->p > s->c)
+            s->p = s->c;
+    } else if (s->ghost == ARC_B2) {
+        double d = (double)s->b1.size / s->b2.size;
+        s->p -= d > 1 ? d : 1;
+        if (s->p < 0)
+            s->p = 0;
+    } else {
+        s->ghost = ARC_NONE;
+        return;
+    }
+    arc_unlink(s, r->page);
+}
+
+/* Evict the LRU page of `from` into ghost list `to` (or nowhere). */
+static uint32_t arc_demote(arc_state *s, uint8_t from, uint8_t to)
+{
+    uint32_t pg = arc_list(s, from)->tail;
+    arc_unlink(s, pg);
+    if (to != ARC_NONE)
+        arc_push(s, pg, to);
+    uint32_t f = s->page_frame[pg];
+    s->frame_page[f] = UINT32_MAX;   /* the frame is the engine's again */
+    return f;
+}
+
+/* REPLACE(x, p) of the paper. */
+static uint32_t arc_replace(arc_state *s)
+{
+    double t1 = s->t1.size;
+    if ((t1 > 0 && (t1 > s->p || (t1 == s->p && s->ghost == ARC_B2))) || !s->t2.size)
+        return arc_demote(s, ARC_T1, ARC_B1);
+    return arc_demote(s, ARC_T2, ARC_B2);
+}
+
+/* Case IV: the incoming page is on no list. */
+static uint32_t arc_make_room(arc_state *s)
+{
+    if ((uint64_t)s->t1.size + s->b1.size >= s->c) {
+        if (!s->b1.size)
+            return arc_demote(s, ARC_T1, ARC_NONE);
+        arc_unlink(s, s->b1.tail);
+    } else if ((uint64_t)s->t1.size + s->t2.size + s->b1.size + s->b2.size >= 2ull * s->c &&
+               s->b2.size) {
+        arc_unlink(s, s->b2.tail);
+    }
+    return arc_replace(s);
+}
+
+static uint32_t arc_victim(void *st, const vmm_pref_t *in)
+{
+    arc_state *s = st;
+    if (!s->t1.size && !s->t2.size)
+        return VMM_NOFRAME;
+    arc_lookup(s, in);
+    return s->ghost != ARC_NONE ? arc_replace(s) : arc_make_room(s);
+}
+
+static int arc_on_insert(void *st, const vmm_pref_t *r)
+{
+    arc_state *s = st;
+    arc_lookup(s, r);
+    s->looked = 0;
+    arc_push(s, r->page, s->ghost != ARC_NONE ? ARC_T2 : ARC_T1);
+    s->page_frame[r->page] = r->frame;
+    s->frame_page[r->frame] = r->page;
+    return VMM_POLICY_ADMIT;
+}
+
+/* Case I: any hit moves the page to the MRU end of T2. */
+static void arc_on_hit(void *st, const vmm_pref_t *r)
+{
+    arc_state *s = st;
+    if (s->where[r->page] == ARC_T2) {
+        vmm_dl_move_front(&s->t2, s->prev, s->next, r->page);
+    } else {
+        arc_unlink(s, r->page);
+        arc_push(s, r->page, ARC_T2);
+    }
+}
+
+/* External removal forgets the page without leaving a ghost. */
+static void arc_on_remove(void *st, uint32_t frame)
+{
+    arc_state *s = st;
+    uint32_t pg = s->frame_page[frame];
+    if (pg == UINT32_MAX)
+        return;
+    s->frame_page[frame] = UINT32_MAX;
+    if (pg < s->cap && (s->where[pg] == ARC_T1 || s->where[pg] == ARC_T2) &&
+        s->page_frame[pg] == frame)
+        arc_unlink(s, pg);
+}
+
+const vmm_policy_ops vmm_policy_arc = {
+    .name = "arc",
+    .summary = "ARC (FAST'03): recency and frequency lists sized by ghost hits",
+    .state_size = sizeof(arc_state),
+    .flags = 0,
+    .init = arc_init,
+    .fini = arc_fini,
+    .reserve_pages = arc_reserve,
+    .on_hit = arc_on_hit,
+    .victim = arc_victim,
+    .on_insert = arc_on_insert,
+    .on_remove = arc_on_remove,
+};
