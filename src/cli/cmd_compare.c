@@ -68,14 +68,25 @@ static int run_one(sim_opts_t *so, const char *policy, uint32_t frames, vmm_coun
     return 0;
 }
 
-static void print_table(FILE *f, const row_t *rows, int n)
+/* One line per policy; for each memory size its faults and AMT. Rows are
+ * stored size-major (all policies at size 0, then size 1...). */
+static void print_table(FILE *f, const row_t *rows, int npol, int nsizes)
 {
-    fprintf(f, "%-9s %10s %12s %10s %10s %12s\n", "policy", "frames", "faults", "fault%",
-            "evictions", "AMT ns");
-    for (int i = 0; i < n; i++)
-        fprintf(f, "%-9s %10u %12llu %9.4f%% %10llu %12.2f\n", rows[i].policy, rows[i].frames,
-                (unsigned long long)rows[i].c.faults, 100 * vmm_fault_rate(&rows[i].c),
-                (unsigned long long)rows[i].c.evictions, vmm_amt_ns(&rows[i].c));
+    fprintf(f, "%-9s", "");
+    for (int s = 0; s < nsizes; s++)
+        fprintf(f, " | %14u frames", rows[s * npol].frames);
+    fprintf(f, "\n%-9s", "policy");
+    for (int s = 0; s < nsizes; s++)
+        fprintf(f, " | %10s %10s", "faults", "AMT ns");
+    fputc('\n', f);
+    for (int p = 0; p < npol; p++) {
+        fprintf(f, "%-9s", rows[p].policy);
+        for (int s = 0; s < nsizes; s++) {
+            const row_t *r = &rows[s * npol + p];
+            fprintf(f, " | %10llu %10.1f", (unsigned long long)r->c.faults, vmm_amt_ns(&r->c));
+        }
+        fputc('\n', f);
+    }
 }
 
 static int write_csv(const char *path, const row_t *rows, int n)
@@ -171,7 +182,7 @@ int cmd_compare(int argc, char **argv)
     if (!rc) {
         printf("trace %s: %llu page references\n", so.src.trace ? so.src.trace : so.src.gen,
                (unsigned long long)(n ? rows[0].c.refs : 0));
-        print_table(stdout, rows, n);
+        print_table(stdout, rows, npol, nsizes);
         if (csv)
             rc = write_csv(csv, rows, n);
     }

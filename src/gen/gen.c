@@ -67,6 +67,8 @@ struct vmm_gen {
 
 const char *const *vmm_gen_patterns(void) { return names; }
 
+const gen_pattern *const *gen_registry(void) { return registry; }
+
 const gen_pattern *gen_find(const char *name, size_t len)
 {
     for (size_t i = 0; registry[i]; i++) {
@@ -397,7 +399,8 @@ static const char help_text[] =
     "  s=1           random seed (also seed=)\n"
     "  page=4096     page size in bytes, a power of two from 8 to 1G\n"
     "  w=0.3         fraction of references that write (also write=)\n"
-    "Records: address page*page + 8*u (u uniform in the page), size 8.\n"
+    "Records: byte address = page number * page + 8*u (u uniform over the page's\n"
+    "8-byte slots), size 8; pattern names ignore case.\n"
     "\n"
     "Patterns (pages=all: the whole address space):\n"
     "  sequential (seq)  pages 0, 1, 2, ..., pages-1, 0, 1, ...\n"

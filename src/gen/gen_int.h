@@ -97,7 +97,7 @@ typedef struct gen_pattern {
     void (*fill)(const void *conf, void *st, vmm_rng_t *rng, uint64_t *pages, size_t n);
 } gen_pattern;
 
-/* The registry (gen.c): patterns in help order, NULL-terminated. */
+/* The patterns, one file each; gen.c's registry lists them in help order. */
 extern const gen_pattern gen_sequential, gen_random, gen_working_set, gen_locality,
     gen_thrashing, gen_zipf, gen_loop, gen_phases;
 
@@ -136,7 +136,11 @@ int gen_parse_items(const char *spec, size_t from, size_t to, const gen_pattern 
 
 /* --- gen.c: building ------------------------------------------------- */
 
-/* Find a pattern by name or alias (exact, lower case); NULL if none. */
+/* The registry, NULL-terminated (mix is not in it: it is not a pattern of
+ * pages but a way to combine them). */
+const gen_pattern *const *gen_registry(void);
+
+/* Find a pattern by name or alias, ignoring case; NULL if none. */
 const gen_pattern *gen_find(const char *name, size_t len);
 
 /* Parse the part "pattern[:items]" in spec[from, to) into `part`, starting

@@ -10,6 +10,10 @@
 
 #include "vmmsim/mmu.h"
 
+/* The ops tables, one per file, listed by registry.c. */
+extern const vmm_pt_ops vmm_pt_single, vmm_pt_2level, vmm_pt_radix3, vmm_pt_radix4,
+    vmm_pt_hashed, vmm_pt_inverted;
+
 #define VMM_PT_PAGE_SHIFT_DEFAULT 12
 #define VMM_PT_PAGE_SHIFT_MAX 30     /* 1 GiB pages */
 #define VMM_PT_PTE_BYTES 8           /* simulated PTE size for every table */

@@ -1,11 +1,8 @@
 /* The page-table registry: one line per table kind. Tests loop over this
  * table, so a table added here is cross-checked against a naive map without
  * being named in them. Names are matched case-insensitively. */
-#include "vmmsim/mmu.h"
+#include "pt_internal.h"
 #include <strings.h>
-
-extern const vmm_pt_ops vmm_pt_single, vmm_pt_2level, vmm_pt_radix3, vmm_pt_radix4,
-    vmm_pt_hashed, vmm_pt_inverted;
 
 static const vmm_pt_ops *const registry[] = {
     &vmm_pt_single, &vmm_pt_2level, &vmm_pt_radix3, &vmm_pt_radix4,

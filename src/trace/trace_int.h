@@ -3,9 +3,9 @@
  * shared by the text formats (docs/trace-formats.md is the user's view).
  *
  * Invariants:
- * - A source holds at most VMM_SRC_BLOCK decoded bytes (plus one spare byte)
- *   and, for zstd input, one compressed block: memory is constant in the
- *   length of the trace.
+ * - A source holds at most VMM_SRC_BLOCK decoded bytes (plus one spare byte
+ *   and VMM_SRC_PAD bytes of slack) and, for zstd input, one compressed
+ *   block: memory is constant in the length of the trace.
  * - For text formats, buf[pos..lim) of the source always holds whole lines,
  *   each ending in '\n'; the last line of a file without a final newline
  *   gets one appended in the spare byte. Line parsers may therefore scan
@@ -36,7 +36,6 @@
 #define VMM_BIN_MAX_HEADER 4096    /* larger header_size fields are rejected */
 
 struct ZSTD_DCtx_s;
-struct ZSTD_CCtx_s;
 
 /* ---- byte source (source.c) ------------------------------------------ */
 
@@ -60,8 +59,11 @@ typedef struct vmm_src {
  * first bytes. On failure the source is closed and err filled. */
 int vmm_src_open(vmm_src_t *s, const char *path, vmm_err_t *err);
 
-/* Move the unread bytes to the front of the buffer and append more. Returns
- * the number of bytes added (0 only at end of input) or a VMM_E* code. */
+/* Move the unread bytes to the front of the buffer and append more: one
+ * read(2) for plain input (a pipe may give little), until the block is full
+ * or the stream ends for zstd. Returns the number of bytes added, 0 at end
+ * of input (or if the block is already full, which callers never let
+ * happen), or a VMM_E* code. */
 long vmm_src_fill(vmm_src_t *s, vmm_err_t *err);
 
 /* Free the buffers and close the file. Safe on a zeroed or closed source. */

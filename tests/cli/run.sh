@@ -147,8 +147,8 @@ done
 expect 0 "" -- sim -t "$tmp/good.vmm" -a APPROX_LRU -q
 
 # --- determinism and golden output -----------------------------------------
-"$VMMSIM" sim -t "$data/../../"$here/../../examples/sort.lackey.zst"" --frames 40 --policy clock --json "$tmp/a.json" -q
-"$VMMSIM" sim -t "$data/../../"$here/../../examples/sort.lackey.zst"" --frames 40 --policy clock --json "$tmp/b.json" -q
+"$VMMSIM" sim -t "$here/../../examples/sort.lackey.zst" --frames 40 --policy clock --json "$tmp/a.json" -q
+"$VMMSIM" sim -t "$here/../../examples/sort.lackey.zst" --frames 40 --policy clock --json "$tmp/b.json" -q
 cmp -s "$tmp/a.json" "$tmp/b.json" && ok || bad "same run, different JSON"
 if [ -d "$golden" ]; then
     for g in "$golden"/*.args; do
