@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-void vmm_alloc_fail_after(long n);
+#include "test_util.h"
 
 /* --- naive reference: O(n*F) exact LRU with the engine's page semantics */
 
@@ -351,6 +351,7 @@ Test(engine, allocation_failures_are_clean)
         cr_assert(ok, "%s never succeeded", (*p)->name);
     }
     free(refs);
+    VMM_ASSERT_NO_LEAKS();
 }
 
 Test(engine, deterministic)

@@ -16,7 +16,7 @@
 #include "vmmsim/gen.h"
 #include "gen/gen_int.h"
 
-void vmm_alloc_fail_after(long);
+#include "test_util.h"
 
 /* ---------------------------------------------------------------------- */
 /* Helpers                                                                 */

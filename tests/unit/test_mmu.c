@@ -13,22 +13,7 @@
 #include "vmmsim/policy.h"   /* VMM_NOFRAME */
 #include "util/rng.h"
 
-#if defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define MMU_TEST_LSAN 1
-#endif
-#elif defined(__SANITIZE_ADDRESS__)
-#define MMU_TEST_LSAN 1
-#endif
-#ifdef MMU_TEST_LSAN
-#include <sanitizer/lsan_interface.h>
-/* Criterion ignores a leak report at a worker's exit, so ask LSan now. */
-#define MMU_ASSERT_NO_LEAKS() cr_assert_eq(__lsan_do_recoverable_leak_check(), 0, "leaked")
-#else
-#define MMU_ASSERT_NO_LEAKS() ((void)0)
-#endif
-
-void vmm_alloc_fail_after(long);
+#include "test_util.h"
 
 /* ---------------------------------------------------------------------- */
 /* Page-table helpers                                                      */
@@ -527,7 +512,7 @@ Test(mmu_pt_alloc, init_and_insert_fail_cleanly, .timeout = 60)
         cr_assert_gt(failures, 0, "%s: no allocation was exercised", all[t]->name);
         pt_close(&h);
     }
-    MMU_ASSERT_NO_LEAKS();
+    VMM_ASSERT_NO_LEAKS();
 }
 
 /* ---------------------------------------------------------------------- */
@@ -694,13 +679,15 @@ Test(mmu_tlb, out_of_tag_range_bypasses)
 {
     vmm_tlb_t t;
     tlb_open(&t, 16, 4, VMM_TLB_LRU, 0);
-    cr_assert_eq(tlb_access(&t, 0, 1ull << 40), 0);
-    cr_assert_eq(tlb_access(&t, 0, 1ull << 40), 0);      /* never cached */
-    cr_assert_eq(tlb_access(&t, 1u << 24, 1), 0);
-    cr_assert_eq(tlb_access(&t, 1u << 24, 1), 0);
-    cr_assert_eq(tlb_access(&t, (1u << 24) - 2, (1ull << 40) - 1), 0);
-    cr_assert_eq(tlb_access(&t, (1u << 24) - 2, (1ull << 40) - 1), 1);
-    cr_assert_eq(t.misses, 5);
+    cr_assert_eq(tlb_access(&t, 0, 1ull << 48), 0);
+    cr_assert_eq(tlb_access(&t, 0, 1ull << 48), 0);      /* never cached */
+    cr_assert_eq(tlb_access(&t, 0xFFFF, 1), 0);
+    cr_assert_eq(tlb_access(&t, 0xFFFF, 1), 0);
+    cr_assert_eq(tlb_access(&t, 0xFFFE, (1ull << 48) - 1), 0);
+    cr_assert_eq(tlb_access(&t, 0xFFFE, (1ull << 48) - 1), 1);
+    cr_assert_eq(tlb_access(&t, 0, (1ull << 48) - 1), 0);   /* other asid, same vpn */
+    cr_assert_eq(tlb_access(&t, 0xFFFE, (1ull << 48) - 1), 1);
+    cr_assert_eq(t.misses, 6);
     vmm_tlb_fini(&t);
 }
 
@@ -788,7 +775,7 @@ Test(mmu_tlb, init_allocation_failure)
     cr_assert_eq(tlb_access(&t, 0, 1), 0);
     cr_assert_eq(tlb_access(&t, 0, 1), 1);
     vmm_tlb_fini(&t);
-    MMU_ASSERT_NO_LEAKS();
+    VMM_ASSERT_NO_LEAKS();
 }
 
 /* ---------------------------------------------------------------------- */

@@ -14,11 +14,7 @@
 
 extern const vmm_policy_ops vmm_policy_arc, vmm_policy_2q, vmm_policy_lirs,
     vmm_policy_s3fifo, vmm_policy_clockpro;
-void vmm_alloc_fail_after(long);
-
-#ifdef __SANITIZE_ADDRESS__
-int __lsan_do_recoverable_leak_check(void);
-#endif
+#include "test_util.h"
 
 static const vmm_policy_ops *const adaptive_all[] = {
     &vmm_policy_arc, &vmm_policy_2q, &vmm_policy_lirs, &vmm_policy_s3fifo,
@@ -338,9 +334,7 @@ Test(adaptive_common, bad_params)
 
 static void adaptive_check_no_leak(void)
 {
-#ifdef __SANITIZE_ADDRESS__
-    cr_assert_eq(__lsan_do_recoverable_leak_check(), 0, "leak after allocation failure");
-#endif
+    VMM_ASSERT_NO_LEAKS();
 }
 
 Test(adaptive_common, init_allocation_failures)

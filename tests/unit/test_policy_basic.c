@@ -21,18 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Under ASan, the allocation-failure test asks LeakSanitizer directly, so
- * a leak on a failure path fails the test instead of only being printed. */
-#if defined(__SANITIZE_ADDRESS__)
-#define POLA_LSAN 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define POLA_LSAN 1
-#endif
-#endif
-#ifdef POLA_LSAN
-#include <sanitizer/lsan_interface.h>
-#endif
+#include "test_util.h"
 
 extern const vmm_policy_ops vmm_policy_fifo, vmm_policy_lru, vmm_policy_clock,
     vmm_policy_aging, vmm_policy_wsclock, vmm_policy_random, vmm_policy_sieve,
@@ -609,9 +598,7 @@ Test(polA_init, alloc_failure_is_enomem)
         cr_assert(k > 1 && k < 64, "%s: init succeeded after %ld failures",
                   polA_all[i]->name, k);
     }
-#ifdef POLA_LSAN
-    cr_assert_eq(__lsan_do_recoverable_leak_check(), 0, "a failed init leaked");
-#endif
+    VMM_ASSERT_NO_LEAKS();
 }
 
 /* ---- the CloudPhysics trace ------------------------------------------------ */

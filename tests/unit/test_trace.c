@@ -16,14 +16,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#if defined(__SANITIZE_ADDRESS__)
-#include <sanitizer/lsan_interface.h>
-#define LEAK_CHECK() cr_assert_eq(__lsan_do_recoverable_leak_check(), 0, "memory leaked")
-#else
-#define LEAK_CHECK() ((void)0)
-#endif
-
-void vmm_alloc_fail_after(long);
+#include "test_util.h"
 
 #define REF(a, as, sz, o) ((vmm_ref_t){.addr = (a), .asid = (as), .size = (sz), .op = (o)})
 #define NREFS(a) (sizeof(a) / sizeof((a)[0]))
@@ -724,7 +717,7 @@ Test(trace_writer, write_failure_is_eio)
     cr_assert_eq(rc3, VMM_EIO);
     cr_assert_str_eq(e.file, "<stdout>");
     cr_assert(strstr(e.msg, "write failed"), "%s", e.msg);
-    LEAK_CHECK();
+    VMM_ASSERT_NO_LEAKS();
 }
 
 Test(trace_writer, empty_bin_reads_as_empty_trace, .init = make_tmpdir, .fini = remove_tmpdir)
@@ -853,7 +846,7 @@ static void alloc_sweep(const char *path, size_t want_n, int through_reads)
             vmm_alloc_fail_after(-1);
             cr_assert_eq(rc, VMM_ENOMEM, "%s: k=%ld: %d %s", path, k, rc, e.msg);
             cr_assert_null(t);
-            LEAK_CHECK();
+            VMM_ASSERT_NO_LEAKS();
             continue;
         }
         size_t n = 0;
@@ -862,7 +855,7 @@ static void alloc_sweep(const char *path, size_t want_n, int through_reads)
             n += (size_t)r;
         vmm_alloc_fail_after(-1);
         vmm_trace_close(t);
-        LEAK_CHECK();
+        VMM_ASSERT_NO_LEAKS();
         if (r < 0) {
             cr_assert_eq(r, VMM_ENOMEM, "%s: k=%ld read: %ld %s", path, k, r, e.msg);
             continue;
@@ -902,7 +895,7 @@ Test(trace_alloc, writers, .init = make_tmpdir, .fini = remove_tmpdir)
                 rc = rc ? rc : rc2;
             }
             vmm_alloc_fail_after(-1);
-            LEAK_CHECK();
+            VMM_ASSERT_NO_LEAKS();
             if (rc) {
                 cr_assert_eq(rc, VMM_ENOMEM, "%s k=%ld: %d %s", files[f], k, rc, e.msg);
                 cr_assert_eq(count_files(), 0, "partial output left behind");
