@@ -12,16 +12,23 @@
  * knows exactly the frames in use. Memory grows with pages touched (per-page
  * arrays) and frames, never with trace length, except for the OPT prepass.
  *
- * Page contents, as on Linux: a page never written is zero-filled on demand,
- * so dropping it costs nothing and touching it again is a minor fault; a
- * page that was written keeps a swap slot from its first swap-out, and
- * faulting it back is a major fault (a swap-in). */
+ * Faults: the first touch of a page is a minor fault (a frame is
+ * allocated and zeroed); a page that has been in memory before comes back
+ * with a major fault (swap-in, or a re-read from its backing file: a trace
+ * does not say which pages are file-backed, so both count as swap-ins).
+ * Evicting a dirty page writes it to swap; a page that has ever been
+ * written holds a swap slot from its first write-out on, which is what the
+ * swap capacity limits. */
 #include "engine_int.h"
 #include "util/alloc.h"
 #include <stdio.h>
 #include <string.h>
 
-enum { PG_WRITTEN = 1, PG_SWAPPED = 2 };
+enum {
+    PG_LOADED = 1,    /* has been in a frame before: the next fault is major */
+    PG_WRITTEN = 2,   /* has been written: needs a swap slot once evicted */
+    PG_SWAPPED = 4,   /* holds a swap slot */
+};
 
 void vmm_config_default(vmm_config_t *cfg)
 {
@@ -292,14 +299,15 @@ static int evict_frame(vmm_t *m, uint32_t f, vmm_counters_t *faulter)
         faulter->time_ns += m->cfg.lat.swap_out_ns;
         m->page_flags[pid] |= PG_WRITTEN;
     }
-    /* A page with contents keeps its swap slot from its first swap-out
-     * (a page cleaned by the policy was written out already). */
+    /* A written page keeps its swap slot from its first write-out (a page
+     * cleaned by the policy was written out already). */
     if ((m->page_flags[pid] & (PG_WRITTEN | PG_SWAPPED)) == PG_WRITTEN) {
         if (m->cfg.swap_pages && m->swap_used >= m->cfg.swap_pages)
             return VMM_EIO;
         m->swap_used++;
         m->page_flags[pid] |= PG_SWAPPED;
     }
+    m->page_flags[pid] |= PG_LOADED;
     m->frame_dirty[f] = 0;
     m->frame_page[f] = VMM_NOFRAME;
     m->page_frame[pid] = VMM_NOFRAME;
@@ -329,7 +337,7 @@ static int fault(vmm_t *m, vmm_as_t *a, vmm_pref_t *r)
     vmm_counters_t *c = &a->st.c;
     uint32_t pid = r->page, f;
     c->faults++;
-    if (m->page_flags[pid] & PG_SWAPPED) {
+    if (m->page_flags[pid] & PG_LOADED) {
         c->major_faults++;
         c->swap_ins++;
         c->time_ns += m->cfg.lat.major_fault_ns;
