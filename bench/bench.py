@@ -7,9 +7,10 @@ For each trace, measures in one run:
     its ratio to the decode-only pass, and its peak RSS;
   - LRU's peak RSS on a prefix of 1/5 of the synthetic trace, to show that memory
     does not grow with trace length.
-Traces: a >= 50M-reference synthetic trace in the binary format, and the real
-lackey trace of gzip from ../shared/traces (or examples/sort.lackey.zst), both
-in lackey+zstd form and converted to the binary format.
+Traces: two 50M-reference synthetic traces in the binary format (zipf over 1M
+pages, which is bound by host memory latency, and phased working sets), and the
+real lackey trace of gzip from ../shared/traces (or examples/sort.lackey.zst),
+both as lackey+zstd text and converted to the binary format.
 
 usage: bench.py VMMSIM DECODE [--quick]
 """
@@ -35,12 +36,19 @@ def run(cmd):
     return dt, ru.ru_maxrss / 1024.0, out.decode()
 
 
+def generated(name, spec):
+    path = os.path.join(cache, name + ".bin")
+    if not os.path.exists(path):
+        run([vmmsim, "gen", spec, "-o", path, "--format", "bin"])
+    return path
+
+
 def prepare():
     n = "10M" if quick else "50M"
-    synth = os.path.join(cache, "zipf-%s.bin" % n)
-    if not os.path.exists(synth):
-        run([vmmsim, "gen", "zipf:alpha=0.9,pages=1000000,n=%s,p=1,s=1" % n, "-o", synth,
-             "--format", "bin"])
+    # a large footprint: 1M pages (4 GiB) in 256 MiB, 41% faults, 93% TLB misses
+    zipf = generated("zipf-" + n, "zipf:alpha=0.9,pages=1000000,n=%s,p=1,s=1" % n)
+    # phased working sets of 2000, 8000 and 500 pages in 16 MiB
+    phases = generated("phases-" + n, "phases:ws=2000;8000;500,len=5M,n=%s,s=1" % n)
     real = os.path.join(root, "..", "shared", "traces", "gzip.lackey.zst")
     if not os.path.exists(real):
         real = os.path.join(root, "examples", "sort.lackey.zst")
@@ -48,7 +56,8 @@ def prepare():
     real_bin = os.path.join(cache, name + ".bin")
     if not os.path.exists(real_bin):
         run([vmmsim, "convert", real, real_bin])
-    return [("zipf %s (bin)" % n, synth, 65536),
+    return [("zipf over 1M pages, %s refs (bin)" % n, zipf, 65536),
+            ("phased working sets, %s refs (bin)" % n, phases, 4096),
             ("%s lackey (bin)" % name, real_bin, 32),
             ("%s lackey (.zst text)" % name, real, 32)]
 

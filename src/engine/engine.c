@@ -7,7 +7,7 @@
  * from swap), takes a free frame or asks the policy for a victim, and the
  * victim's page is unmapped (TLB shootdown) and written to swap if dirty.
  *
- * Invariants: page_frame[p] == f  <=>  frame_page[f] == p; a TLB entry
+ * Invariants: pages[p].frame == f  <=>  frame_page[f] == p; a TLB entry
  * exists only for a resident page (evictions invalidate it); the policy
  * knows exactly the frames in use. Memory grows with pages touched (per-page
  * arrays) and frames, never with trace length, except for the OPT prepass.
@@ -178,10 +178,7 @@ void vmm_destroy(vmm_t *m)
     vmm_free(m->frame_page);
     vmm_free(m->frame_dirty);
     vmm_free(m->free_list);
-    vmm_free(m->page_frame);
-    vmm_free(m->page_flags);
-    vmm_free(m->page_as);
-    vmm_free(m->page_vpn);
+    vmm_free(m->pages);
     vmm_free(m->next_use);
     vmm_free(m);
 }
@@ -243,17 +240,11 @@ static int grow_pages(vmm_t *m, size_t need)
     size_t cap = m->page_cap;
     if (need <= cap)
         return 0;
-    size_t c1 = cap, c2 = cap, c3 = cap, c4 = cap;
-    if (vmm_grow(&m->page_frame, &c1, need, sizeof *m->page_frame) ||
-        vmm_grow(&m->page_flags, &c2, need, sizeof *m->page_flags) ||
-        vmm_grow(&m->page_as, &c3, need, sizeof *m->page_as) ||
-        vmm_grow(&m->page_vpn, &c4, need, sizeof *m->page_vpn))
+    if (vmm_grow(&m->pages, &m->page_cap, need, sizeof *m->pages))
         return VMM_ENOMEM;
-    /* all four grew to the same capacity (same start, same doubling) */
-    for (size_t p = cap; p < c1; p++)
-        m->page_frame[p] = VMM_NOFRAME;
-    m->page_cap = c1;
-    if (m->pol.ops->reserve_pages && m->pol.ops->reserve_pages(m->pol.st, (uint32_t)c1))
+    for (size_t p = cap; p < m->page_cap; p++)
+        m->pages[p].frame = VMM_NOFRAME;
+    if (m->pol.ops->reserve_pages && m->pol.ops->reserve_pages(m->pol.st, (uint32_t)m->page_cap))
         return VMM_ENOMEM;
     return 0;
 }
@@ -275,8 +266,8 @@ static int page_id(vmm_t *m, uint32_t as, uint64_t vpn, uint32_t *pid)
     int rc = grow_pages(m, m->npages);
     if (rc)
         return rc;
-    m->page_as[*pid] = (uint16_t)as;
-    m->page_vpn[*pid] = vpn;
+    m->pages[*pid].as = (uint16_t)as;
+    m->pages[*pid].vpn = vpn;
     return 0;
 }
 
@@ -287,9 +278,10 @@ static int page_id(vmm_t *m, uint32_t as, uint64_t vpn, uint32_t *pid)
 static int evict_frame(vmm_t *m, uint32_t f, vmm_counters_t *faulter)
 {
     uint32_t pid = m->frame_page[f];
-    vmm_as_t *owner = &m->as[m->page_as[pid]];
-    uint64_t vpn = m->page_vpn[pid];
-    vmm_tlb_invalidate(&m->tlb, m->page_as[pid], vpn);
+    vmm_page_t *pg = &m->pages[pid];
+    vmm_as_t *owner = &m->as[pg->as];
+    uint64_t vpn = pg->vpn;
+    vmm_tlb_invalidate(&m->tlb, pg->as, vpn);
     m->pt_ops->resident(owner->pt_st, vpn, pid, VMM_NOFRAME);
     owner->st.c.evictions++;
     owner->st.resident--;
@@ -297,20 +289,20 @@ static int evict_frame(vmm_t *m, uint32_t f, vmm_counters_t *faulter)
         owner->st.c.dirty_writebacks++;
         owner->st.c.swap_outs++;
         faulter->time_ns += m->cfg.lat.swap_out_ns;
-        m->page_flags[pid] |= PG_WRITTEN;
+        pg->flags |= PG_WRITTEN;
     }
     /* A written page keeps its swap slot from its first write-out (a page
      * cleaned by the policy was written out already). */
-    if ((m->page_flags[pid] & (PG_WRITTEN | PG_SWAPPED)) == PG_WRITTEN) {
+    if ((pg->flags & (PG_WRITTEN | PG_SWAPPED)) == PG_WRITTEN) {
         if (m->cfg.swap_pages && m->swap_used >= m->cfg.swap_pages)
             return VMM_EIO;
         m->swap_used++;
-        m->page_flags[pid] |= PG_SWAPPED;
+        pg->flags |= PG_SWAPPED;
     }
-    m->page_flags[pid] |= PG_LOADED;
+    pg->flags |= PG_LOADED;
     m->frame_dirty[f] = 0;
     m->frame_page[f] = VMM_NOFRAME;
-    m->page_frame[pid] = VMM_NOFRAME;
+    pg->frame = VMM_NOFRAME;
     return 0;
 }
 
@@ -337,7 +329,8 @@ static int fault(vmm_t *m, vmm_as_t *a, vmm_pref_t *r)
     vmm_counters_t *c = &a->st.c;
     uint32_t pid = r->page, f;
     c->faults++;
-    if (m->page_flags[pid] & PG_LOADED) {
+    vmm_page_t *pg = &m->pages[pid];
+    if (pg->flags & PG_LOADED) {
         c->major_faults++;
         c->swap_ins++;
         c->time_ns += m->cfg.lat.major_fault_ns;
@@ -349,10 +342,10 @@ static int fault(vmm_t *m, vmm_as_t *a, vmm_pref_t *r)
     if (rc)
         return rc;
     m->frame_page[f] = pid;
-    m->page_frame[pid] = f;
+    pg->frame = f;
     a->st.resident++;
     r->frame = f;
-    m->pt_ops->resident(a->pt_st, m->page_vpn[pid], pid, f);
+    m->pt_ops->resident(a->pt_st, pg->vpn, pid, f);
     if (m->pol.ops->on_insert(m->pol.st, r) == VMM_POLICY_BYPASS) {
         /* the policy declined the page: it was used once and dropped */
         rc = evict_frame(m, f, c);
@@ -405,7 +398,7 @@ static inline int access_page(vmm_t *m, uint32_t as, uint64_t vpn, unsigned op)
     if ((rc = translate(m, as, vpn, &pid, &tlb_hit)))
         return rc;
     vmm_pref_t r = {.key = vmm_page_key(as, vpn), .now = m->now, .page = pid,
-                    .frame = m->page_frame[pid], .write = op == VMM_OP_WRITE,
+                    .frame = m->pages[pid].frame, .write = op == VMM_OP_WRITE,
                     .next_use = m->next_use ? m->next_use[m->now] : VMM_NEVER};
     if (m->next_use && r.next_use == UINT32_MAX)
         r.next_use = VMM_NEVER;
@@ -420,7 +413,7 @@ static inline int access_page(vmm_t *m, uint32_t as, uint64_t vpn, unsigned op)
     }
     if (r.write) {
         m->frame_dirty[r.frame] = 1;
-        m->page_flags[pid] |= PG_WRITTEN;
+        m->pages[pid].flags |= PG_WRITTEN;
     }
     if (!tlb_hit)
         vmm_tlb_fill(&m->tlb, as, vpn, pid);

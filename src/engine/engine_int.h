@@ -7,6 +7,17 @@
 
 #define VMM_MAX_AS 4096u   /* address spaces: the page key keeps 12 bits for them */
 
+/* What the engine knows of a page. The fields are used together (a fault
+ * reads all of the victim's), so they share one 16-byte record: one cache
+ * miss instead of four when memory holds millions of pages. */
+typedef struct vmm_page {
+    uint64_t vpn;          /* page number in its address space */
+    uint32_t frame;        /* frame holding it, VMM_NOFRAME if none */
+    uint16_t as;           /* address-space index */
+    uint8_t flags;         /* PG_* (engine.c) */
+    uint8_t pad;
+} vmm_page_t;
+
 typedef struct vmm_as {
     vmm_as_stats_t st;     /* counters; st.resident kept up to date */
     void *pt_st;           /* this address space's page table */
@@ -31,10 +42,7 @@ struct vmm {
     /* pages, indexed by dense page id */
     uint32_t npages;
     size_t page_cap;
-    uint32_t *page_frame;  /* frame or VMM_NOFRAME */
-    uint8_t *page_flags;   /* PG_* */
-    uint16_t *page_as;     /* address-space index */
-    uint64_t *page_vpn;
+    vmm_page_t *pages;
     uint64_t swap_used;    /* swap slots in use */
 
     /* address spaces, in order of first reference */

@@ -16,10 +16,10 @@
  *
  * Parameters ("bits=B,interval=I"):
  *   bits      counter width, 1..32, default 8 (Tanenbaum's example);
- *   interval  references between ticks, >= 1, default 1000: long enough
- *             that a tick's O(frames) cost is small per reference, short
- *             enough that 8 ticks still separate a hot page from a cold one
- *             in memories of a few thousand frames.
+ *   interval  references between ticks, >= 1, default max(1000, frames):
+ *             a tick costs O(frames), so an interval of at least `frames`
+ *             keeps it O(1) per reference however large memory is, and 8
+ *             ticks still separate a hot page from a cold one.
  *
  * Cost: frames are kept in a binary min-heap on (key, load order) with a
  * position index. A hit that sets R moves the frame down, O(log n), at most
@@ -84,7 +84,7 @@ static void aging_fini(void *st)
 static int aging_init(void *st, const vmm_policy_cfg_t *cfg, vmm_err_t *err)
 {
     aging_state *s = st;
-    uint64_t bits = 8, interval = 1000;
+    uint64_t bits = 8, interval = cfg->nframes > 1000 ? cfg->nframes : 1000;
     int rc = vmm_params_check(cfg->params, aging_params, "aging", err);
     if (!rc)
         rc = aging_param(cfg->params, "bits", 1, 32, &bits, err);
