@@ -10,7 +10,7 @@ CC      ?= cc
 SANITIZE ?= 0
 BUILD   := build$(if $(filter 1,$(SANITIZE)),-san,)
 
-DEB_PKGS := libzstd-dev libinih-dev libcriterion-dev libxxhash-dev libjansson-dev pkg-config zstd python3
+DEB_PKGS := libzstd-dev libinih-dev libcriterion-dev libxxhash-dev libjansson-dev pkg-config zstd python3 gnuplot-nox
 PKGS     := libzstd jansson
 
 WARN    := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes

@@ -86,4 +86,15 @@ VMM_API uint32_t vmm_mrc_size_for_ratio(const vmm_mrc_t *c, double target);
  * the chord from the first to the last point, on normalised axes). */
 VMM_API uint32_t vmm_mrc_knee(const vmm_mrc_t *c);
 
+/* --- feeding a whole trace ----------------------------------------------- */
+
+struct vmm_source_spec;   /* vmmsim.h */
+
+/* Feed every page reference of `src` to the `n` builders, reading the
+ * source once; page keys are (address space, page number) as in the engine,
+ * with pages of `page_size` bytes. *refs_out (may be NULL) gets the number of
+ * page references. 0 or a negative code with err naming the file and line. */
+VMM_API int vmm_mrc_run(const struct vmm_source_spec *src, uint32_t page_size,
+                        vmm_mrc_builder_t *b, size_t n, uint64_t *refs_out, vmm_err_t *err);
+
 #endif

@@ -1,0 +1,98 @@
+/* Feeding a trace or generator to MRC builders, page reference by page
+ * reference. Page keys follow the engine: the trace's address space is
+ * mapped to a dense index (first seen, first numbered) in the top 12 bits,
+ * the page number in the low 52, so two processes' pages never collide. */
+#include "vmmsim/vmmsim.h"
+#include "vmmsim/mrc.h"
+#include "engine/source.h"
+#include "util/alloc.h"
+#include "util/hashmap.h"
+
+#define MRC_BATCH 4096
+#define MRC_MAX_AS 4096u
+
+typedef struct keyer {
+    vmm_hashmap_t as_map;
+    uint32_t nas, last_asid, last_idx;
+    unsigned shift;
+} keyer_t;
+
+static int as_index(keyer_t *k, uint32_t asid, uint32_t *idx)
+{
+    if (k->nas && asid == k->last_asid) {
+        *idx = k->last_idx;
+        return 0;
+    }
+    uint32_t i = vmm_hm_get(&k->as_map, asid);
+    if (i == VMM_HM_NONE) {
+        if (k->nas == MRC_MAX_AS)
+            return VMM_ERANGE;
+        i = k->nas++;
+        if (vmm_hm_put(&k->as_map, asid, i))
+            return VMM_ENOMEM;
+    }
+    k->last_asid = asid;
+    k->last_idx = i;
+    *idx = i;
+    return 0;
+}
+
+/* Feed one batch of records to every builder. */
+static int feed(keyer_t *k, const vmm_ref_t *refs, long n, vmm_mrc_builder_t *b, size_t nb,
+                uint64_t *count)
+{
+    for (long i = 0; i < n; i++) {
+        uint32_t as;
+        int rc = as_index(k, refs[i].asid, &as);
+        if (rc)
+            return rc;
+        uint64_t vpn = refs[i].addr >> k->shift, np = vmm_ref_pages(&refs[i], k->shift);
+        for (uint64_t p = 0; p < np; p++) {
+            uint64_t key = ((uint64_t)as << 52) | ((vpn + p) & ((1ull << 52) - 1));
+            for (size_t j = 0; j < nb; j++)
+                if ((rc = b[j].ops->access(b[j].st, key)))
+                    return rc;
+        }
+        *count += np;
+    }
+    return 0;
+}
+
+int vmm_mrc_run(const struct vmm_source_spec *src, uint32_t page_size, vmm_mrc_builder_t *b,
+                size_t n, uint64_t *refs_out, vmm_err_t *err)
+{
+    if (page_size < 512 || (page_size & (page_size - 1)))
+        return vmm_err_set(err, VMM_EINVAL, NULL, 0, -1,
+                           "page size %u: expected a power of two >= 512", page_size);
+    keyer_t k = {.shift = (unsigned)__builtin_ctz(page_size)};
+    vmm_source_t s;
+    int rc = vmm_source_open(&s, src, err);
+    if (rc)
+        return rc;
+    vmm_ref_t *buf = vmm_malloc(MRC_BATCH * sizeof *buf);
+    uint64_t refs = 0, records = 0;
+    if (!buf)
+        rc = vmm_err_set(err, VMM_ENOMEM, NULL, 0, -1, "out of memory");
+    while (!rc) {
+        size_t want = MRC_BATCH;
+        if (src->limit && src->limit - records < want)
+            want = (size_t)(src->limit - records);
+        long got = want ? vmm_source_read(&s, buf, want, err) : 0;
+        if (got <= 0) {
+            rc = (int)got;
+            break;
+        }
+        records += (uint64_t)got;
+        rc = feed(&k, buf, got, b, n, &refs);
+        if (rc == VMM_ERANGE)
+            vmm_err_set(err, rc, src->trace, 0, -1, "more than %u address spaces", MRC_MAX_AS);
+        else if (rc)
+            vmm_err_set(err, rc, NULL, 0, -1, "out of memory");
+    }
+    if (refs_out)
+        *refs_out = refs;
+    vmm_free(buf);
+    vmm_hm_fini(&k.as_map);
+    vmm_source_close(&s);
+    return rc;
+}
