@@ -116,27 +116,9 @@ static int tq_init(void *st, const vmm_policy_cfg_t *cfg, vmm_err_t *err)
 static int tq_reserve(void *st, uint32_t npages)
 {
     tq_state *s = st;
-    if (npages <= s->cap)
-        return 0;
-    size_t ncap = s->cap ? s->cap : 64;
-    while (ncap < npages)
-        ncap *= 2;
-    void *p;
-    if (!(p = vmm_realloc(s->page_frame, ncap * sizeof *s->page_frame)))
-        return VMM_ENOMEM;
-    s->page_frame = p;
-    if (!(p = vmm_realloc(s->prev, ncap * sizeof *s->prev)))
-        return VMM_ENOMEM;
-    s->prev = p;
-    if (!(p = vmm_realloc(s->next, ncap * sizeof *s->next)))
-        return VMM_ENOMEM;
-    s->next = p;
-    if (!(p = vmm_realloc(s->where, ncap * sizeof *s->where)))
-        return VMM_ENOMEM;
-    s->where = p;
-    memset(s->where + s->cap, TQ_NONE, ncap - s->cap);
-    s->cap = ncap;
-    return 0;
+    const vmm_soa_t arrs[] = {{&s->page_frame, sizeof *s->page_frame}, {&s->prev, sizeof *s->prev},
+                              {&s->next, sizeof *s->next}, {&s->where, sizeof *s->where}};
+    return vmm_grow_soa(&s->cap, npages, arrs, sizeof arrs / sizeof arrs[0]);   /* where: TQ_NONE */
 }
 
 /* Once per missing reference: is its key in A1out? Consumes the key. */

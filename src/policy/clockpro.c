@@ -101,33 +101,13 @@ static int cp_init(void *st, const vmm_policy_cfg_t *cfg, vmm_err_t *err)
     return 0;
 }
 
-/* Grow one per-page array to `ncap` entries of `size` bytes. */
-static int cp_grow(void *arrp, size_t ncap, size_t size)
-{
-    void **pp = arrp;
-    void *p = vmm_realloc(*pp, ncap * size);
-    if (!p)
-        return VMM_ENOMEM;
-    *pp = p;
-    return 0;
-}
-
 /* Grow the per-page arrays; `cap` moves only when all of them grew. */
 static int cp_reserve(void *st, uint32_t npages)
 {
     cp_state *s = st;
-    if (npages <= s->cap)
-        return 0;
-    size_t ncap = s->cap ? s->cap : 64;
-    while (ncap < npages)
-        ncap *= 2;
-    if (cp_grow(&s->page_frame, ncap, sizeof *s->page_frame) ||
-        cp_grow(&s->prev, ncap, sizeof *s->prev) || cp_grow(&s->next, ncap, sizeof *s->next) ||
-        cp_grow(&s->fl, ncap, sizeof *s->fl))
-        return VMM_ENOMEM;
-    memset(s->fl + s->cap, 0, ncap - s->cap);
-    s->cap = ncap;
-    return 0;
+    const vmm_soa_t arrs[] = {{&s->page_frame, sizeof *s->page_frame}, {&s->prev, sizeof *s->prev},
+                              {&s->next, sizeof *s->next}, {&s->fl, sizeof *s->fl}};
+    return vmm_grow_soa(&s->cap, npages, arrs, sizeof arrs / sizeof arrs[0]);
 }
 
 /* ---- the clock ---- */

@@ -139,37 +139,19 @@ static int lirs_init(void *st, const vmm_policy_cfg_t *cfg, vmm_err_t *err)
     return 0;
 }
 
-/* Grow one per-page array to `ncap` entries of `size` bytes. */
-static int lirs_grow(void *arrp, size_t ncap, size_t size)
-{
-    void **pp = arrp;
-    void *p = vmm_realloc(*pp, ncap * size);
-    if (!p)
-        return VMM_ENOMEM;
-    *pp = p;
-    return 0;
-}
-
 /* Grow the per-page arrays; `cap` moves only when all of them grew. */
 static int lirs_reserve(void *st, uint32_t npages)
 {
     lirs_state *s = st;
-    if (npages <= s->cap)
-        return 0;
-    size_t ncap = s->cap ? s->cap : 64;
-    while (ncap < npages)
-        ncap *= 2;
-    uint32_t **u32[] = {&s->page_frame, &s->sp, &s->sn, &s->qp, &s->qn,
-                        &s->np, &s->nn, &s->lp, &s->ln};
-    for (size_t i = 0; i < sizeof u32 / sizeof u32[0]; i++)
-        if (lirs_grow(u32[i], ncap, sizeof(uint32_t)))
-            return VMM_ENOMEM;
-    if (lirs_grow(&s->fl, ncap, 1))
-        return VMM_ENOMEM;
-    memset(s->fl + s->cap, 0, ncap - s->cap);
-    memset(s->page_frame + s->cap, 0xff, (ncap - s->cap) * sizeof *s->page_frame);
-    s->cap = ncap;
-    return 0;
+    size_t old = s->cap;
+    const size_t u = sizeof(uint32_t);
+    const vmm_soa_t arrs[] = {{&s->page_frame, u}, {&s->sp, u}, {&s->sn, u}, {&s->qp, u},
+                              {&s->qn, u}, {&s->np, u}, {&s->nn, u}, {&s->lp, u}, {&s->ln, u},
+                              {&s->fl, 1}};
+    int rc = vmm_grow_soa(&s->cap, npages, arrs, sizeof arrs / sizeof arrs[0]);
+    if (!rc)   /* no frame yet */
+        memset(s->page_frame + old, 0xff, (s->cap - old) * sizeof *s->page_frame);
+    return rc;
 }
 
 /* ---- list primitives ---- */

@@ -50,3 +50,22 @@ int vmm_grow(void *arr, size_t *cap, size_t need, size_t size)
     *cap = ncap;
     return 0;
 }
+
+int vmm_grow_soa(size_t *cap, size_t need, const vmm_soa_t *arrs, size_t n)
+{
+    if (need <= *cap)
+        return 0;
+    size_t ncap = *cap ? *cap : 64;
+    while (ncap < need)
+        ncap *= 2;
+    for (size_t i = 0; i < n; i++) {
+        void **pp = arrs[i].arr;
+        char *np = vmm_realloc(*pp, ncap * arrs[i].size);
+        if (!np)
+            return VMM_ENOMEM;
+        memset(np + *cap * arrs[i].size, 0, (ncap - *cap) * arrs[i].size);
+        *pp = np;
+    }
+    *cap = ncap;
+    return 0;
+}

@@ -16,6 +16,19 @@ void vmm_free(void *p);
  * `need` elements, doubling; new elements are zeroed. 0 or VMM_ENOMEM. */
 int vmm_grow(void *arr, size_t *cap, size_t need, size_t size);
 
+/* One array of a struct of arrays: the address of its pointer, and the
+ * size of its elements. */
+typedef struct vmm_soa {
+    void *arr;
+    size_t size;
+} vmm_soa_t;
+
+/* Grow `n` parallel arrays to one new capacity of at least `need` elements
+ * (doubling from *cap, 64 at first); new elements are zeroed. *cap moves
+ * only when every array grew, so a failure leaves a consistent state that
+ * a later call can grow again. 0 or VMM_ENOMEM. */
+int vmm_grow_soa(size_t *cap, size_t need, const vmm_soa_t *arrs, size_t n);
+
 /* Test hook: make the allocation after `n` more succeed fail (n < 0 turns
  * failure injection off). Exposed through vmmsim/testing.h. */
 VMM_API void vmm_alloc_fail_after(long n);
