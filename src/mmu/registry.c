@@ -2,7 +2,7 @@
  * table, so a table added here is cross-checked against a naive map without
  * being named in them. Names are matched case-insensitively. */
 #include "pt_internal.h"
-#include <strings.h>
+#include "util/registry.h"
 
 static const vmm_pt_ops *const registry[] = {
     &vmm_pt_single, &vmm_pt_2level, &vmm_pt_radix3, &vmm_pt_radix4,
@@ -10,7 +10,7 @@ static const vmm_pt_ops *const registry[] = {
 };
 
 /* Names the seed simulator's --pt-type option accepts, mapped to ours. */
-static const struct { const char *alias, *name; } aliases[] = {
+static const vmm_alias_t aliases[] = {
     {"SINGLE", "single"},
     {"TWO_LEVEL", "2level"},
 };
@@ -19,13 +19,6 @@ const vmm_pt_ops *const *vmm_pt_all(void) { return registry; }
 
 const vmm_pt_ops *vmm_pt_find(const char *name)
 {
-    if (!name)
-        return NULL;
-    for (size_t i = 0; i < sizeof aliases / sizeof aliases[0]; i++)
-        if (!strcasecmp(name, aliases[i].alias))
-            name = aliases[i].name;
-    for (size_t i = 0; registry[i]; i++)
-        if (!strcasecmp(name, registry[i]->name))
-            return registry[i];
-    return NULL;
+    return vmm_registry_find((const void *const *)registry, aliases,
+                             sizeof aliases / sizeof aliases[0], name);
 }

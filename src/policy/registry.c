@@ -2,7 +2,7 @@
  * this table, so a policy added here is covered by the conformance tests
  * without being named in them. */
 #include "vmmsim/policy.h"
-#include <strings.h>
+#include "util/registry.h"
 
 extern const vmm_policy_ops vmm_policy_fifo, vmm_policy_lru, vmm_policy_clock,
     vmm_policy_aging, vmm_policy_wsclock, vmm_policy_opt, vmm_policy_random,
@@ -17,7 +17,7 @@ static const vmm_policy_ops *const registry[] = {
 };
 
 /* Names the seed simulator's -a option accepts, mapped to ours. */
-static const struct { const char *alias, *name; } aliases[] = {
+static const vmm_alias_t aliases[] = {
     {"APPROX_LRU", "aging"},
 };
 
@@ -25,13 +25,6 @@ const vmm_policy_ops *const *vmm_policy_all(void) { return registry; }
 
 const vmm_policy_ops *vmm_policy_find(const char *name)
 {
-    if (!name)
-        return NULL;
-    for (size_t i = 0; i < sizeof aliases / sizeof aliases[0]; i++)
-        if (!strcasecmp(name, aliases[i].alias))
-            name = aliases[i].name;
-    for (size_t i = 0; registry[i]; i++)
-        if (!strcasecmp(name, registry[i]->name))
-            return registry[i];
-    return NULL;
+    return vmm_registry_find((const void *const *)registry, aliases,
+                             sizeof aliases / sizeof aliases[0], name);
 }
