@@ -26,6 +26,7 @@
 #include "policy.h"
 #include "mmu.h"
 #include "gen.h"
+#include "mrc.h"
 
 #define VMM_VERSION "0.1.0"
 #define VMM_JSON_SCHEMA 1
@@ -38,7 +39,26 @@ typedef struct vmm_latency {
     double minor_fault_ns;  /* first touch: allocate and zero a frame */
     double major_fault_ns;  /* page-in from swap */
     double swap_out_ns;     /* writing an evicted dirty page to swap (0: asynchronous) */
+    /* MRC sampler (US 9,223,722; docs/mrc-patent.md), charged only when it is on: */
+    double trace_fault_ns;  /* a traced page's access faults into the VMM: VM exit + handler */
+    double retrace_ns;      /* re-installing a trace: unmap the page + invalidate its TLB entry */
+    double scan_page_ns;    /* scan mode: reading and clearing one sampled page's accessed bit */
 } vmm_latency_t;
+
+/* The patent's online MRC sampler (US 9,223,722), per address space: S pages
+ * selected by hash are traced (unmapped) so their accesses fault into the
+ * VMM, which keeps them in a chunked LRU list and counts stack distances;
+ * after a fault a page stays untraced for one sampling period. Mode "scan"
+ * instead reads the sampled pages' accessed bits once per period. Off by
+ * default; when off it costs nothing. See docs/mrc-patent.md. */
+enum { VMM_SAMPLER_OFF = 0, VMM_SAMPLER_FAULT = 1, VMM_SAMPLER_SCAN = 2 };
+
+typedef struct vmm_sampler_cfg {
+    int mode;               /* VMM_SAMPLER_OFF (default), _FAULT or _SCAN */
+    uint32_t pages;         /* S: sampled pages per address space; 0 = off; default 1024 */
+    uint32_t chunks;        /* C: groups of the LRU list; 0 (default) = round(sqrt(S)) */
+    double period_ns;       /* sampling period in simulated ns; default 100 ms; 0 = re-trace at once */
+} vmm_sampler_cfg_t;
 
 typedef struct vmm_config {
     uint32_t page_size;      /* bytes, a power of two >= 512; default 4096 */
@@ -51,7 +71,8 @@ typedef struct vmm_config {
     const char *pt_type;     /* page-table kind; default "radix4" */
     vmm_tlb_cfg_t tlb;       /* default 64 entries, 4 ways, LRU, tagged */
     vmm_latency_t lat;
-    uint64_t seed;           /* for randomised policies; default 1 */
+    vmm_sampler_cfg_t sampler; /* online MRC sampler (US 9,223,722); off by default */
+    uint64_t seed;           /* for randomised policies and the sampler's hash; default 1 */
 } vmm_config_t;
 
 /* Counters, per address space and in total. */
@@ -64,6 +85,13 @@ typedef struct vmm_counters {
     uint64_t tlb_hits, tlb_misses, walk_refs;
     uint64_t pages_touched;   /* distinct pages referenced */
     double time_ns;           /* simulated time */
+    /* MRC sampler (zero when it is off) */
+    uint64_t trace_faults;    /* detected accesses that faulted into the VMM (first ones too) */
+    uint64_t trace_installs;  /* traces re-installed at the end of a sampling period */
+    uint64_t sampler_tlb_invalidations; /* TLB entries invalidated by the sampler */
+    uint64_t scanned_pages;   /* scan mode: accessed bits read */
+    uint64_t scan_hits;       /* scan mode: accessed bits found set */
+    double sampler_ns;        /* simulated time all of that cost (included in time_ns) */
 } vmm_counters_t;
 
 typedef struct vmm_as_stats {
@@ -71,6 +99,8 @@ typedef struct vmm_as_stats {
     vmm_counters_t c;
     uint64_t pt_bytes;        /* simulated page-table memory */
     uint64_t resident;        /* pages resident at the end */
+    uint32_t sampled_pages;   /* MRC sampler: pages in the sample now */
+    double sample_rate;       /* MRC sampler: its rate R (0 when off) */
 } vmm_as_stats_t;
 
 typedef struct vmm_stats {
@@ -110,6 +140,15 @@ VMM_API int vmm_access(vmm_t *m, const vmm_ref_t *refs, size_t n, vmm_err_t *err
 
 /* Snapshot the counters into *st. */
 VMM_API void vmm_get_stats(vmm_t *m, vmm_stats_t *st);
+
+/* The MRC of address space `as` (its index in vmm_stats_t.as, i.e. in order
+ * of first reference), or with as == UINT32_MAX of the whole machine (one
+ * LRU list over every address space), from the online sampler. misses[] are
+ * estimates scaled to every reference, cold misses included. *out is
+ * allocated by the library; free it with vmm_mrc_free(). Returns 0,
+ * VMM_EINVAL (the sampler is off, or no such address space) or
+ * VMM_ENOMEM; *out is then left empty. The sampler keeps running after. */
+VMM_API int vmm_get_mrc(vmm_t *m, uint32_t as, vmm_mrc_t *out);
 
 /* The configuration in use (policy, frames...). */
 VMM_API const vmm_config_t *vmm_get_config(const vmm_t *m);

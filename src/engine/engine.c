@@ -18,9 +18,21 @@
  * does not say which pages are file-backed, so both count as swap-ins).
  * Evicting a dirty page writes it to swap; a page that has ever been
  * written holds a swap slot from its first write-out on, which is what the
- * swap capacity limits. */
+ * swap capacity limits.
+ *
+ * The MRC sampler of US 9,223,722 (docs/mrc-patent.md) hooks in at three
+ * places, all off the TLB-hit path: the first touch of a page (spatial
+ * selection by hash), the page walk (a selected page whose trace is
+ * installed — PG_TRACED, a cleared present bit in claims 3-4's terms —
+ * takes a trace fault into the VMM, FIG. 4; in scan mode the walk sets the
+ * page's accessed bit instead), and the start of a reference once the
+ * address space's simulated clock passes the next period end (FIG. 5:
+ * re-install due traces, or scan accessed bits). Installing a trace
+ * invalidates the page's TLB entry, so its next access must walk. */
 #include "engine_int.h"
+#include "mrc/patent.h"
 #include "util/alloc.h"
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -28,6 +40,9 @@ enum {
     PG_LOADED = 1,    /* has been in a frame before: the next fault is major */
     PG_WRITTEN = 2,   /* has been written: needs a swap slot once evicted */
     PG_SWAPPED = 4,   /* holds a swap slot */
+    PG_SAMPLED = 8,   /* selected by the MRC sampler */
+    PG_TRACED = 16,   /* sampler trace installed: the next walk faults into the VMM */
+    PG_ACCESSED = 32, /* scan mode: accessed bit, set by a walk of a sampled page */
 };
 
 void vmm_config_default(vmm_config_t *cfg)
@@ -40,8 +55,32 @@ void vmm_config_default(vmm_config_t *cfg)
     cfg->pt_type = "radix4";
     cfg->tlb = (vmm_tlb_cfg_t){.entries = 64, .ways = 4, .policy = VMM_TLB_LRU};
     cfg->lat = (vmm_latency_t){.tlb_ns = 1, .mem_ns = 100, .minor_fault_ns = 1000,
-                               .major_fault_ns = 1000000, .swap_out_ns = 0};
+                               .major_fault_ns = 1000000, .swap_out_ns = 0,
+                               .trace_fault_ns = 2000, .retrace_ns = 500,
+                               .scan_page_ns = 50};
+    cfg->sampler = (vmm_sampler_cfg_t){.mode = VMM_SAMPLER_OFF, .pages = 1024, .chunks = 0,
+                                       .period_ns = 1e8};
     cfg->seed = 1;
+}
+
+static int check_sampler(const vmm_sampler_cfg_t *s, vmm_err_t *err)
+{
+    if (s->mode != VMM_SAMPLER_OFF && s->mode != VMM_SAMPLER_FAULT && s->mode != VMM_SAMPLER_SCAN)
+        return vmm_err_set(err, VMM_EINVAL, NULL, 0, -1,
+                           "sampler mode %d: expected off, fault or scan", s->mode);
+    if (!(s->period_ns >= 0) || !isfinite(s->period_ns))
+        return vmm_err_set(err, VMM_EINVAL, NULL, 0, -1,
+                           "sampler period: expected a finite time >= 0");
+    if (s->mode == VMM_SAMPLER_SCAN && s->pages && s->period_ns <= 0)
+        return vmm_err_set(err, VMM_EINVAL, NULL, 0, -1,
+                           "sampler mode scan needs a period > 0");
+    if (s->pages > (1u << 26))
+        return vmm_err_set(err, VMM_EINVAL, NULL, 0, -1,
+                           "sampler pages %u: at most 2^26 (a sample, not a full LRU)", s->pages);
+    if (s->pages && s->chunks > s->pages)
+        return vmm_err_set(err, VMM_EINVAL, NULL, 0, -1,
+                           "sampler chunks %u: at most the %u sampled pages", s->chunks, s->pages);
+    return 0;
 }
 
 static int check_config(const vmm_config_t *c, vmm_err_t *err)
@@ -60,9 +99,9 @@ static int check_config(const vmm_config_t *c, vmm_err_t *err)
                            52 + shift, c->page_size);
     const vmm_latency_t *l = &c->lat;
     if (l->tlb_ns < 0 || l->mem_ns < 0 || l->minor_fault_ns < 0 || l->major_fault_ns < 0 ||
-        l->swap_out_ns < 0)
+        l->swap_out_ns < 0 || l->trace_fault_ns < 0 || l->retrace_ns < 0 || l->scan_page_ns < 0)
         return vmm_err_set(err, VMM_EINVAL, NULL, 0, -1, "latencies must not be negative");
-    return 0;
+    return check_sampler(&c->sampler, err);
 }
 
 static vmm_pt_cfg_t pt_cfg(const vmm_config_t *c)
@@ -108,6 +147,23 @@ static int alloc_frames(vmm_t *m)
     return 0;
 }
 
+/* C defaults to sqrt(S): a trace fault walks one chunk (S/C pages) and
+ * rebalances up to C chunk tails, so sqrt(S) minimises the sum. */
+static int sampler_init(vmm_t *m, vmm_err_t *err)
+{
+    const vmm_sampler_cfg_t *s = &m->cfg.sampler;
+    if (s->mode == VMM_SAMPLER_OFF || !s->pages)
+        return 0;
+    m->smp_on = 1;
+    m->smp_chunks = s->chunks ? s->chunks : (uint32_t)lround(sqrt((double)s->pages));
+    if (!m->smp_chunks)
+        m->smp_chunks = 1;
+    m->smp_salt = vmm_hash64(m->cfg.seed ^ 0x5851f42d4c957f2dULL);
+    if (vmm_patent_create(s->pages, m->smp_chunks, &m->gsmp))
+        return vmm_err_set(err, VMM_ENOMEM, NULL, 0, -1, "out of memory");
+    return 0;
+}
+
 int vmm_create(const vmm_config_t *cfg, vmm_t **out, vmm_err_t *err)
 {
     *out = NULL;
@@ -150,6 +206,8 @@ int vmm_create(const vmm_config_t *cfg, vmm_t **out, vmm_err_t *err)
                            .params = m->cfg.policy_params,
                            .env = {.dirty = m->frame_dirty, .cleaned = &m->cleaned}};
     rc = vmm_policy_init(&m->pol, pops, &pc, err);
+    if (!rc)
+        rc = sampler_init(m, err);
     if (rc) {
         vmm_destroy(m);
         return rc;
@@ -167,7 +225,9 @@ void vmm_destroy(vmm_t *m)
             m->pt_ops->fini(m->as[i].pt_st);
             vmm_free(m->as[i].pt_st);
         }
+        vmm_patent_destroy(m->as[i].smp);
     }
+    vmm_patent_destroy(m->gsmp);
     vmm_free(m->as);
     vmm_free(m->as_stats);
     vmm_hm_fini(&m->as_map);
@@ -204,12 +264,18 @@ static int new_as(vmm_t *m, uint32_t asid, uint32_t *idx, vmm_err_t *err)
         a->pt_st = NULL;
         return vmm_err_set(err, VMM_ENOMEM, NULL, 0, -1, "out of memory");
     }
-    if (vmm_hm_put(&m->as_map, asid, m->nas)) {
+    a->smp_due = INFINITY;
+    if ((m->smp_on && vmm_patent_create(m->cfg.sampler.pages, m->smp_chunks, &a->smp)) ||
+        vmm_hm_put(&m->as_map, asid, m->nas)) {
         m->pt_ops->fini(a->pt_st);
         vmm_free(a->pt_st);
         a->pt_st = NULL;
+        vmm_patent_destroy(a->smp);
+        a->smp = NULL;
         return vmm_err_set(err, VMM_ENOMEM, NULL, 0, -1, "out of memory");
     }
+    if (m->smp_on && m->cfg.sampler.mode == VMM_SAMPLER_SCAN)
+        a->smp_due = m->cfg.sampler.period_ns;
     *idx = m->nas++;
     return 0;
 }
@@ -356,6 +422,152 @@ static int fault(vmm_t *m, vmm_as_t *a, vmm_pref_t *r)
     return 0;
 }
 
+/* --- the MRC sampler (US 9,223,722) ----------------------------------- */
+
+/* Sampler work is charged to the address space it samples. */
+static void smp_charge(vmm_counters_t *c, double ns)
+{
+    c->time_ns += ns;
+    c->sampler_ns += ns;
+}
+
+/* First touch of a page: spatial sampling. A selected page starts traced
+ * (the patent installs the traces when the VM starts, before any access);
+ * the page it displaces from the sample is untraced for good. Pages the
+ * per-address-space sample rejects are not among the machine-wide S
+ * smallest hashes either (fewer rivals cannot push a page out), so the
+ * machine-wide sample is always a subset of the traced pages. */
+static int smp_select(vmm_t *m, uint32_t as, uint64_t vpn, uint32_t pid)
+{
+    vmm_as_t *a = &m->as[as];
+    uint64_t h = vmm_hash64(vmm_page_key(as, vpn) ^ m->smp_salt);
+    uint32_t gone, ggone;
+    /* every new page is offered machine-wide too: the offers count the
+     * pages sampled from, which sets that sampler's rate */
+    int rc = vmm_patent_offer(a->smp, pid, h, &gone), grc = 0;
+    if (rc < 0 || (grc = vmm_patent_offer(m->gsmp, pid, h, &ggone)) < 0)
+        return rc < 0 ? rc : grc;
+    if (!rc)
+        return 0;
+    m->pages[pid].flags |= PG_SAMPLED;
+    if (m->cfg.sampler.mode == VMM_SAMPLER_FAULT)
+        m->pages[pid].flags |= PG_TRACED;
+    if (gone != UINT32_MAX) {
+        m->pages[gone].flags &= (uint8_t)~(PG_SAMPLED | PG_TRACED | PG_ACCESSED);
+        vmm_patent_remove(m->gsmp, gone);
+    }
+    return 0;
+}
+
+/* A detected access updates the address space's LRU list and the
+ * machine-wide one (the same fault feeds both). */
+static void smp_detected(vmm_t *m, vmm_as_t *a, uint32_t pid)
+{
+    vmm_patent_touch(a->smp, pid);
+    vmm_patent_touch(m->gsmp, pid);
+}
+
+/* FIG. 4: the walk found a trace. The VMM updates the LRU list, removes
+ * the trace (the page stays mapped and TLB-cacheable) and queues its
+ * re-installation for the end of the sampling period (claim 2). */
+static int smp_trace_fault(vmm_t *m, vmm_as_t *a, uint32_t pid)
+{
+    vmm_counters_t *c = &a->st.c;
+    c->trace_faults++;
+    smp_charge(c, m->cfg.lat.trace_fault_ns);
+    m->pages[pid].flags &= (uint8_t)~PG_TRACED;
+    smp_detected(m, a, pid);
+    double due = c->time_ns + m->cfg.sampler.period_ns;
+    if (vmm_patent_defer(a->smp, pid, due))
+        return VMM_ENOMEM;
+    if (due < a->smp_due)
+        a->smp_due = due;
+    return 0;
+}
+
+/* A walk of a sampled page: a trace fault, or in scan mode the hardware
+ * setting the accessed bit. */
+static int smp_walk(vmm_t *m, vmm_as_t *a, uint32_t pid)
+{
+    vmm_page_t *pg = &m->pages[pid];
+    if (m->cfg.sampler.mode == VMM_SAMPLER_SCAN) {
+        pg->flags |= PG_ACCESSED;
+        return 0;
+    }
+    return pg->flags & PG_TRACED ? smp_trace_fault(m, a, pid) : 0;
+}
+
+/* FIG. 5 step 514: install the trace again (unmap, invalidate the TLB
+ * entry). A page that left the sample meanwhile stays untraced. */
+static void smp_retrace(vmm_t *m, uint32_t as, uint32_t pid)
+{
+    vmm_page_t *pg = &m->pages[pid];
+    vmm_counters_t *c = &m->as[as].st.c;
+    if ((pg->flags & (PG_SAMPLED | PG_TRACED)) != PG_SAMPLED)
+        return;
+    pg->flags |= PG_TRACED;
+    vmm_tlb_invalidate(&m->tlb, as, pg->vpn);
+    c->trace_installs++;
+    c->sampler_tlb_invalidations++;
+    smp_charge(c, m->cfg.lat.retrace_ns);
+}
+
+/* The alternative to faults: once per period read and clear the sampled
+ * pages' accessed bits (in the sample's heap order, a hash order: random
+ * as far as addresses go). Pages seen accessed move to the top of the LRU
+ * list in scan order, so the order of accesses within a period is lost.
+ * Clearing a bit also invalidates the TLB entry, or a cached translation
+ * would let later accesses go unseen. */
+static void smp_scan(vmm_t *m, uint32_t as)
+{
+    vmm_as_t *a = &m->as[as];
+    vmm_counters_t *c = &a->st.c;
+    uint32_t n = vmm_patent_count(a->smp), seen = 0;
+    for (uint32_t i = 0; i < n; i++) {
+        uint32_t pid = vmm_patent_page(a->smp, i);
+        vmm_page_t *pg = &m->pages[pid];
+        if (!(pg->flags & PG_ACCESSED))
+            continue;
+        pg->flags &= (uint8_t)~PG_ACCESSED;
+        vmm_tlb_invalidate(&m->tlb, as, pg->vpn);
+        smp_detected(m, a, pid);
+        seen++;
+    }
+    c->scanned_pages += n;
+    c->scan_hits += seen;
+    c->sampler_tlb_invalidations += seen;
+    smp_charge(c, n * m->cfg.lat.scan_page_ns + seen * m->cfg.lat.retrace_ns);
+    a->smp_due = c->time_ns + m->cfg.sampler.period_ns;
+}
+
+/* The address space's clock passed a period end: re-install the traces
+ * now due (the FIFO holds them in due order), or scan. */
+static void smp_tick(vmm_t *m, uint32_t as)
+{
+    vmm_as_t *a = &m->as[as];
+    if (m->cfg.sampler.mode == VMM_SAMPLER_SCAN) {
+        smp_scan(m, as);
+        return;
+    }
+    double now = a->st.c.time_ns;
+    while (vmm_patent_next_due(a->smp) <= now)
+        smp_retrace(m, as, vmm_patent_pop_due(a->smp));
+    a->smp_due = vmm_patent_next_due(a->smp);
+}
+
+int vmm_get_mrc(vmm_t *m, uint32_t as, vmm_mrc_t *out)
+{
+    memset(out, 0, sizeof *out);
+    if (!m->smp_on || (as != UINT32_MAX && as >= m->nas))
+        return VMM_EINVAL;
+    if (as != UINT32_MAX)
+        return vmm_patent_curve(m->as[as].smp, m->as[as].st.c.refs, out);
+    uint64_t refs = 0;
+    for (uint32_t i = 0; i < m->nas; i++)
+        refs += m->as[i].st.c.refs;
+    return vmm_patent_curve(m->gsmp, refs, out);
+}
+
 /* --- the per-reference path ------------------------------------------ */
 
 /* Translate (as, vpn) to a page id through the TLB or a walk. */
@@ -381,7 +593,9 @@ static inline int translate(vmm_t *m, uint32_t as, uint64_t vpn, uint32_t *pid, 
     if (rc)
         return rc;
     a->st.c.pages_touched++;
-    return m->pt_ops->insert(a->pt_st, vpn, *pid);
+    if ((rc = m->pt_ops->insert(a->pt_st, vpn, *pid)))
+        return rc;
+    return a->smp ? smp_select(m, as, vpn, *pid) : 0;
 }
 
 static inline int access_page(vmm_t *m, uint32_t as, uint64_t vpn, unsigned op)
@@ -390,12 +604,16 @@ static inline int access_page(vmm_t *m, uint32_t as, uint64_t vpn, unsigned op)
     vmm_counters_t *c = &a->st.c;
     uint32_t pid;
     int tlb_hit, rc;
+    if (a->smp && c->time_ns >= a->smp_due)
+        smp_tick(m, as);
     c->refs++;
     c->reads += op == VMM_OP_READ;
     c->writes += op == VMM_OP_WRITE;
     c->ifetches += op == VMM_OP_IFETCH;
     c->time_ns += m->cfg.lat.tlb_ns + m->cfg.lat.mem_ns;
     if ((rc = translate(m, as, vpn, &pid, &tlb_hit)))
+        return rc;
+    if (!tlb_hit && a->smp && (m->pages[pid].flags & PG_SAMPLED) && (rc = smp_walk(m, a, pid)))
         return rc;
     vmm_pref_t r = {.key = vmm_page_key(as, vpn), .now = m->now, .page = pid,
                     .frame = m->pages[pid].frame, .write = op == VMM_OP_WRITE,
@@ -544,6 +762,12 @@ static void add_counters(vmm_counters_t *t, const vmm_counters_t *c)
     t->walk_refs += c->walk_refs;
     t->pages_touched += c->pages_touched;
     t->time_ns += c->time_ns;
+    t->trace_faults += c->trace_faults;
+    t->trace_installs += c->trace_installs;
+    t->sampler_tlb_invalidations += c->sampler_tlb_invalidations;
+    t->scanned_pages += c->scanned_pages;
+    t->scan_hits += c->scan_hits;
+    t->sampler_ns += c->sampler_ns;
 }
 
 void vmm_get_stats(vmm_t *m, vmm_stats_t *st)
@@ -555,6 +779,10 @@ void vmm_get_stats(vmm_t *m, vmm_stats_t *st)
     for (uint32_t i = 0; i < m->nas; i++) {
         vmm_as_t *a = &m->as[i];
         a->st.pt_bytes = m->pt_ops->bytes(a->pt_st);
+        if (a->smp) {
+            a->st.sampled_pages = vmm_patent_count(a->smp);
+            a->st.sample_rate = vmm_patent_rate(a->smp);
+        }
         add_counters(&st->total, &a->st.c);
         st->pt_bytes += a->st.pt_bytes;
         if (i < m->as_stats_cap)

@@ -5,6 +5,8 @@
 #include "vmmsim/vmmsim.h"
 #include "util/hashmap.h"
 
+struct vmm_patent;         /* the MRC sampler, src/mrc/patent.h */
+
 #define VMM_MAX_AS 4096u   /* address spaces: the page key keeps 12 bits for them */
 
 /* What the engine knows of a page. The fields are used together (a fault
@@ -21,6 +23,8 @@ typedef struct vmm_page {
 typedef struct vmm_as {
     vmm_as_stats_t st;     /* counters; st.resident kept up to date */
     void *pt_st;           /* this address space's page table */
+    struct vmm_patent *smp; /* MRC sampler (US 9,223,722), NULL when off */
+    double smp_due;        /* simulated time (st.c.time_ns) of its next periodic work */
 } vmm_as_t;
 
 struct vmm {
@@ -53,6 +57,12 @@ struct vmm {
     uint32_t last_asid, last_idx, cur_as;
     vmm_as_stats_t *as_stats;
     size_t as_stats_cap;
+
+    /* MRC sampler (US 9,223,722): on when cfg.sampler.mode and .pages are set */
+    int smp_on;
+    uint32_t smp_chunks;   /* C in effect */
+    uint64_t smp_salt;     /* hash seed for page selection */
+    struct vmm_patent *gsmp; /* machine-wide sampler: one LRU list over all address spaces */
 
     uint64_t now;          /* page references so far */
     uint64_t records;      /* trace records so far */

@@ -56,6 +56,56 @@ static int counters_json(json_t *o, const vmm_counters_t *c)
     return rc;
 }
 
+/* The MRC sampler (US 9,223,722), only when it is on, so reports of runs
+ * without it keep their bytes: its counters and the share of simulated
+ * time they cost. */
+static int sampler_on(const vmm_config_t *cfg)
+{
+    return cfg->sampler.mode != VMM_SAMPLER_OFF && cfg->sampler.pages;
+}
+
+static json_t *sampler_json(const vmm_counters_t *c)
+{
+    json_t *o = json_object();
+    if (!o)
+        return NULL;
+    int rc = 0;
+    rc |= jset(o, "trace_faults", json_integer((json_int_t)c->trace_faults));
+    rc |= jset(o, "trace_installs", json_integer((json_int_t)c->trace_installs));
+    rc |= jset(o, "tlb_invalidations", json_integer((json_int_t)c->sampler_tlb_invalidations));
+    rc |= jset(o, "scanned_pages", json_integer((json_int_t)c->scanned_pages));
+    rc |= jset(o, "scan_hits", json_integer((json_int_t)c->scan_hits));
+    rc |= jset(o, "time_ms", jreal(c->sampler_ns / 1e6));
+    rc |= jset(o, "time_share", jreal(c->time_ns > 0 ? c->sampler_ns / c->time_ns : 0));
+    if (rc) {
+        json_decref(o);
+        return NULL;
+    }
+    return o;
+}
+
+static json_t *sampler_cfg_json(const vmm_config_t *cfg)
+{
+    static const char *const modes[] = {"off", "fault", "scan"};
+    const vmm_sampler_cfg_t *s = &cfg->sampler;
+    json_t *o = json_object();
+    if (!o)
+        return NULL;
+    int rc = 0;
+    rc |= jset(o, "mode", json_string(s->mode >= 0 && s->mode <= 2 ? modes[s->mode] : "?"));
+    rc |= jset(o, "pages", json_integer(s->pages));
+    rc |= jset(o, "chunks", json_integer(s->chunks));
+    rc |= jset(o, "period_ms", jreal(s->period_ns / 1e6));
+    rc |= jset(o, "trace_fault_ns", jreal(cfg->lat.trace_fault_ns));
+    rc |= jset(o, "retrace_ns", jreal(cfg->lat.retrace_ns));
+    rc |= jset(o, "scan_page_ns", jreal(cfg->lat.scan_page_ns));
+    if (rc) {
+        json_decref(o);
+        return NULL;
+    }
+    return o;
+}
+
 static json_t *config_json(const vmm_config_t *cfg)
 {
     json_t *o = json_object();
@@ -84,6 +134,8 @@ static json_t *config_json(const vmm_config_t *cfg)
         rc |= jset(lat, "major_fault", jreal(cfg->lat.major_fault_ns));
         rc |= jset(lat, "swap_out", jreal(cfg->lat.swap_out_ns));
     }
+    if (sampler_on(cfg))
+        rc |= jset(o, "sampler", sampler_cfg_json(cfg));
     if (rc) {
         json_decref(o);
         return NULL;
@@ -113,6 +165,8 @@ static json_t *report_json(const vmm_stats_t *st, const vmm_config_t *cfg,
     rc |= jset(o, "page_table_bytes", json_integer((json_int_t)st->pt_bytes));
     rc |= jset(o, "frames_used", json_integer(st->frames_used));
     rc |= jset(o, "tlb_flushes", json_integer((json_int_t)st->tlb_flushes));
+    if (sampler_on(cfg))
+        rc |= jset(o, "sampler", sampler_json(&st->total));
     for (uint32_t i = 0; !rc && i < st->nas; i++) {
         const vmm_as_stats_t *a = &st->as[i];
         json_t *p = json_object();
@@ -123,6 +177,14 @@ static json_t *report_json(const vmm_stats_t *st, const vmm_config_t *cfg,
         rc |= counters_json(p, &a->c);
         rc |= jset(p, "page_table_bytes", json_integer((json_int_t)a->pt_bytes));
         rc |= jset(p, "resident_pages", json_integer((json_int_t)a->resident));
+        if (sampler_on(cfg)) {
+            json_t *sj = sampler_json(&a->c);
+            rc |= jset(p, "sampler", sj);
+            if (sj) {
+                rc |= jset(sj, "sampled_pages", json_integer(a->sampled_pages));
+                rc |= jset(sj, "sample_rate", jreal(a->sample_rate));
+            }
+        }
     }
     if (procs && !rc) {
         rc |= json_object_set(o, "per_process", procs);

@@ -1,0 +1,139 @@
+/* Internals shared by the MRC builders (src/mrc/): the LRU stack-distance
+ * engine (exact, shards), the binned distance histogram that turns
+ * distances into a curve (exact, shards), the choice of curve points, and
+ * the spatial-sampling hash (shards, mini). See docs/mrc.md. */
+#ifndef VMM_MRC_INT_H
+#define VMM_MRC_INT_H
+
+#include "vmmsim/mrc.h"
+#include "util/fenwick.h"
+#include "util/hashmap.h"
+#include <math.h>
+#include <string.h>
+
+#define XXH_INLINE_ALL
+#include <xxhash.h>
+
+/* --- spatial sampling (SHARDS, FAST'15 section 3) ------------------------ */
+
+/* The sampling hash of a page key: XXH3-64 of its 8 little-endian bytes,
+ * so a key is sampled (or not) the same way on every platform. */
+static inline uint64_t mrc_hash(uint64_t key, uint64_t seed)
+{
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+    key = __builtin_bswap64(key);
+#endif
+    /* One 8-byte store: byte stores then a wider load stall the CPU. */
+    unsigned char b[8];
+    memcpy(b, &key, sizeof b);
+    return XXH3_64bits_withSeed(b, sizeof b, seed);
+}
+
+/* A key is sampled iff mrc_hash(key) <= lim. The paper's test is
+ * hash mod P < T with R = T/P; with P = 2^64 that is hash <= T - 1, and
+ * R = 1 (T = 2^64) becomes lim = UINT64_MAX. */
+static inline uint64_t mrc_rate_limit(double rate)
+{
+    if (rate >= 1.0)
+        return UINT64_MAX;
+    double t = ldexp(rate, 64);
+    return t < 1.0 ? 0 : (uint64_t)t - 1;
+}
+
+/* Check cfg->rate: 0 means `dflt`, otherwise it must be in (0, 1].
+ * Returns 0 with *rate set, or VMM_EINVAL with a message. */
+int mrc_cfg_rate(const vmm_mrc_cfg_t *cfg, double dflt, double *rate, vmm_err_t *err);
+
+/* --- LRU stack distances (Mattson et al. 1970, in O(log M)) --------------- */
+
+#define MRC_SD_TOP 8   /* most recent keys kept in a small array */
+
+/* The LRU stack is split in two: its top MRC_SD_TOP keys in an array, in
+ * order, and the rest as marks on a time axis. Each key of the rest has a
+ * dense id and the time position of its last reference; the Fenwick tree
+ * marks those positions, so such a key's stack distance is ntop + 1 + the
+ * marks after its own. */
+typedef struct mrc_sd {
+    vmm_hashmap_t ids;     /* key -> id, for every key present */
+    uint32_t *last;        /* id -> position of its mark (keys below the
+                              top); free ids chain through it */
+    size_t last_cap;
+    uint32_t nids;         /* ids handed out so far (free or not) */
+    uint32_t free_id;      /* head of the free-id chain, or VMM_HM_NONE */
+    uint32_t *at;          /* position -> id, VMM_HM_NONE if unmarked */
+    size_t at_cap;
+    vmm_fenwick_t fw;      /* one mark per key below the top */
+    uint32_t now;          /* next position; == fw.n means compact first */
+    uint32_t live;         /* keys present (top and marked) */
+    uint32_t ntop;         /* keys in the top array */
+    uint64_t top_key[MRC_SD_TOP];   /* most recent first */
+    uint32_t top_id[MRC_SD_TOP];
+} mrc_sd_t;
+
+void mrc_sd_init(mrc_sd_t *sd);
+void mrc_sd_fini(mrc_sd_t *sd);
+/* Reference `key`: *dist = 0 for its first reference (a cold miss),
+ * otherwise its stack distance (1 = re-referenced with nothing between).
+ * Returns 0, or VMM_ENOMEM with the state as it was. */
+int mrc_sd_access(mrc_sd_t *sd, uint64_t key, uint64_t *dist);
+/* Forget `key` (SHARDS fixed-size eviction); 1 if it was present. */
+int mrc_sd_remove(mrc_sd_t *sd, uint64_t key);
+size_t mrc_sd_mem(const mrc_sd_t *sd);
+
+/* --- distance histograms ------------------------------------------------- */
+
+/* Weighted stack distances in bins of `width` frames: bin i holds the
+ * distances in (i*width, (i+1)*width]. When maxbins is set and a distance
+ * falls past the last bin, the width doubles and neighbouring bins merge,
+ * so memory stays bounded whatever the distances. Distances above `limit`
+ * (cfg->max_frames, 0 = none) only count as misses and go to `over`. */
+typedef struct mrc_hist {
+    double *bin;
+    size_t cap;            /* bins allocated */
+    uint32_t nb;           /* bins in use */
+    uint32_t maxbins;      /* 0 = grow without bound (exact) */
+    uint64_t width;        /* frames per bin, 1 << shift */
+    unsigned shift;
+    uint64_t limit;        /* 0 or the largest size of interest */
+    double over;           /* weight of distances > limit */
+    double cold;           /* weight of first references */
+} mrc_hist_t;
+
+void mrc_hist_init(mrc_hist_t *h, uint32_t maxbins, uint64_t limit);
+void mrc_hist_fini(mrc_hist_t *h);
+/* Make sure adding any distance <= fmax needs no allocation. 0 or
+ * VMM_ENOMEM (histogram unchanged). */
+int mrc_hist_reserve(mrc_hist_t *h, uint64_t fmax);
+/* Double the width until distance f fits in maxbins bins (no allocation). */
+void mrc_hist_merge(mrc_hist_t *h, uint64_t f);
+/* Add weight w at distance f >= 1; f must be covered by a reserve. */
+static inline void mrc_hist_add(mrc_hist_t *h, uint64_t f, double w)
+{
+    if (h->limit && f > h->limit) {
+        h->over += w;
+        return;
+    }
+    uint64_t i = (f - 1) >> h->shift;
+    if (h->maxbins && i >= h->maxbins) {
+        mrc_hist_merge(h, f);
+        i = (f - 1) >> h->shift;
+    }
+    if (i >= h->nb)
+        h->nb = (uint32_t)i + 1;
+    h->bin[i] += w;
+}
+size_t mrc_hist_mem(const mrc_hist_t *h);
+
+/* Build the curve of a histogram over `refs` references, with `adj` more
+ * hits at the smallest distance (SHARDS_adj), for sizes chosen by
+ * mrc_points(dmax, step). Misses are clamped to [0, refs]. 0 or VMM_ENOMEM
+ * (out untouched). */
+int mrc_hist_curve(const mrc_hist_t *h, uint64_t refs, double adj, uint64_t dmax,
+                   uint32_t step, vmm_mrc_t *out);
+
+/* Allocate `out` with the sizes of a curve up to dmax frames: every size
+ * 1..dmax, or with step > 1 every step-th (step, 2*step, ...) and dmax
+ * last. dmax 0 gives an empty curve. 0 or VMM_ENOMEM. */
+int mrc_points(uint64_t dmax, uint32_t step, vmm_mrc_t *out);
+
+#endif
