@@ -18,6 +18,7 @@ typedef struct cli_cmd {
 int cmd_sim(int argc, char **argv);
 int cmd_compare(int argc, char **argv);
 int cmd_gen(int argc, char **argv);
+int cmd_mrc(int argc, char **argv);
 int cmd_convert(int argc, char **argv);
 int cmd_policies(int argc, char **argv);
 
@@ -31,6 +32,7 @@ int cli_fail(int code, const vmm_err_t *err);
  * error message. Return 0 or EXIT_USAGE after printing the error. */
 int cli_u64(const char *s, const char *what, uint64_t *out);
 int cli_size(const char *s, const char *what, uint64_t *out);     /* K/M/G = 2^10.. */
+int cli_u32(const char *s, const char *what, uint32_t *out);      /* a count up to 2^32-1 */
 int cli_count(const char *s, const char *what, uint64_t *out);    /* K/M/G = 10^3.. */
 int cli_ns(const char *s, const char *what, double *out);         /* ns/us/ms/s, default ns */
 /* "tlb=1,mem=100,minor=1us,major=1ms,swapout=0" */

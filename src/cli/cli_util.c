@@ -104,6 +104,17 @@ int cli_count(const char *s, const char *what, uint64_t *out)
     return to_u64(v, s, what, out, expect);
 }
 
+int cli_u32(const char *s, const char *what, uint32_t *out)
+{
+    uint64_t v;
+    if (cli_count(s, what, &v))
+        return EXIT_USAGE;
+    if (v > UINT32_MAX)
+        return cli_usage_error("%s: at most %u, got '%s'", what, UINT32_MAX, s);
+    *out = (uint32_t)v;
+    return 0;
+}
+
 int cli_ns(const char *s, const char *what, double *out)
 {
     static const char *const u[] = {"ns", "us", "ms", "s", NULL};
@@ -119,6 +130,9 @@ int cli_latency(const char *s, vmm_latency_t *lat)
         {"minor", offsetof(vmm_latency_t, minor_fault_ns)},
         {"major", offsetof(vmm_latency_t, major_fault_ns)},
         {"swapout", offsetof(vmm_latency_t, swap_out_ns)},
+        {"tracefault", offsetof(vmm_latency_t, trace_fault_ns)},
+        {"retrace", offsetof(vmm_latency_t, retrace_ns)},
+        {"scanpage", offsetof(vmm_latency_t, scan_page_ns)},
     };
     char buf[512];
     if (snprintf(buf, sizeof buf, "%s", s) >= (int)sizeof buf)
@@ -133,7 +147,7 @@ int cli_latency(const char *s, vmm_latency_t *lat)
             if (!strcmp(kv, keys[i].k))
                 break;
         if (i == sizeof keys / sizeof keys[0])
-            return cli_usage_error("--lat: unknown key '%s' (expected tlb, mem, minor, major, swapout)", kv);
+            return cli_usage_error("--lat: unknown key '%s' (expected tlb, mem, minor, major, swapout, tracefault, retrace, scanpage)", kv);
         char what[64];
         snprintf(what, sizeof what, "--lat %s", kv);
         if (cli_ns(eq + 1, what, (double *)((char *)lat + keys[i].off)))

@@ -14,7 +14,7 @@ static const char *terminal_for(const char *path)
 {
     size_t n = strlen(path);
     if (n > 4 && !strcasecmp(path + n - 4, ".svg"))
-        return "svg size 900,560 dynamic font 'sans,12'";
+        return "svg size 900,560 dynamic font 'sans,12' background rgb 'white'";
     if (n > 4 && !strcasecmp(path + n - 4, ".png"))
         return "pngcairo size 900,560 font 'sans,11'";
     return NULL;

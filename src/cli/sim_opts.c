@@ -5,7 +5,7 @@
 #include <strings.h>
 
 enum { O_FRAMES = 2000, O_GEN, O_DATA_ONLY, O_PARAMS, O_SEED, O_TLB_POLICY, O_TLB_FLUSH,
-       O_PT_TYPE, O_LAT };
+       O_PT_TYPE, O_LAT, O_SAMPLER, O_SAMPLE_PAGES, O_SAMPLE_CHUNKS, O_SAMPLE_PERIOD };
 
 static const struct option shared[] = {
     {"trace", required_argument, 0, 't'},     {"gen", required_argument, 0, O_GEN},
@@ -17,6 +17,10 @@ static const struct option shared[] = {
     {"tlb", required_argument, 0, 'T'},       {"tlb-policy", required_argument, 0, O_TLB_POLICY},
     {"tlb-flush", no_argument, 0, O_TLB_FLUSH}, {"pt-type", required_argument, 0, O_PT_TYPE},
     {"lat", required_argument, 0, O_LAT},
+    {"sampler", required_argument, 0, O_SAMPLER},
+    {"sample-pages", required_argument, 0, O_SAMPLE_PAGES},
+    {"sample-chunks", required_argument, 0, O_SAMPLE_CHUNKS},
+    {"sample-period", required_argument, 0, O_SAMPLE_PERIOD},
 };
 
 void sim_opts_init(sim_opts_t *so)
@@ -73,6 +77,19 @@ int sim_opts_parse(sim_opts_t *so, int c, const char *arg)
     case O_TLB_FLUSH: so->cfg.tlb.flush_on_switch = 1; return 0;
     case O_PT_TYPE: so->cfg.pt_type = arg; return 0;
     case O_LAT: return cli_latency(arg, &so->cfg.lat);
+    case O_SAMPLER:
+        if (!strcasecmp(arg, "off"))
+            so->cfg.sampler.mode = VMM_SAMPLER_OFF;
+        else if (!strcasecmp(arg, "fault"))
+            so->cfg.sampler.mode = VMM_SAMPLER_FAULT;
+        else if (!strcasecmp(arg, "scan"))
+            so->cfg.sampler.mode = VMM_SAMPLER_SCAN;
+        else
+            return cli_usage_error("--sampler: expected off, fault or scan, got '%s'", arg);
+        return 0;
+    case O_SAMPLE_PAGES: return cli_u32(arg, "--sample-pages", &so->cfg.sampler.pages);
+    case O_SAMPLE_CHUNKS: return cli_u32(arg, "--sample-chunks", &so->cfg.sampler.chunks);
+    case O_SAMPLE_PERIOD: return cli_ns(arg, "--sample-period", &so->cfg.sampler.period_ns);
     default: return cli_usage_error("unknown option (see --help)");
     }
 }

@@ -39,7 +39,13 @@ typedef struct sim_opts {
     "      --pt-type T      single|2level|radix3|radix4|hashed|inverted (default radix4;\n" \
     "                       SINGLE and TWO_LEVEL as in the seed simulator)\n"           \
     "      --lat K=T,...    latencies: tlb, mem, minor, major, swapout (ns/us/ms/s;\n"   \
-    "                       defaults 1ns, 100ns, 1us, 1ms, 0; see docs/latency.md)\n"
+    "                       defaults 1ns, 100ns, 1us, 1ms, 0; see docs/latency.md);\n"  \
+    "                       sampler costs tracefault, retrace, scanpage (2us, 500ns, 50ns)\n" \
+    "online MRC sampler (US 9,223,722; docs/mrc.md):\n"                                  \
+    "      --sampler MODE   off (default), fault (trace faults) or scan (accessed bits)\n" \
+    "      --sample-pages S sampled pages per process (default 1024)\n"                 \
+    "      --sample-chunks C  groups of the sampled LRU list (default sqrt(S))\n"       \
+    "      --sample-period T  sampling period (default 100ms; 0 = re-trace at once)\n"
 
 void sim_opts_init(sim_opts_t *so);
 /* Fill `out` with `extra` (n of them, taking precedence) followed by the
