@@ -176,6 +176,22 @@ typedef struct vmm_source_spec {
     void *progress_arg;
 } vmm_source_spec_t;
 
+/* A reference source opened from a spec: a trace or a generator behind one
+ * read call. vmm_source_open returns 0 or a VMM_E* code (err filled);
+ * vmm_source_read returns a count, 0 at the end, or a negative code;
+ * vmm_source_close(NULL-opened or closed source) is a no-op. */
+typedef struct vmm_source {
+    vmm_trace_t *trace;
+    vmm_gen_t *gen;
+} vmm_source_t;
+
+VMM_API int vmm_source_open(vmm_source_t *s, const vmm_source_spec_t *spec, vmm_err_t *err);
+VMM_API long vmm_source_read(vmm_source_t *s, vmm_ref_t *buf, size_t n, vmm_err_t *err);
+VMM_API const char *vmm_source_format(const vmm_source_t *s);
+/* Page size recorded by the source (a binary trace's header), or 0. */
+VMM_API uint32_t vmm_source_page_size(const vmm_source_t *s);
+VMM_API void vmm_source_close(vmm_source_t *s);
+
 /* What a run read, for reports. */
 typedef struct vmm_run_info vmm_run_info_t;
 

@@ -8,14 +8,12 @@ int cli_copy(const vmm_source_spec_t *src, const char *out, const char *fmt, uin
 {
     vmm_err_t err;
     vmm_err_clear(&err);
-    vmm_trace_t *t = NULL;
-    vmm_gen_t *g = NULL;
-    int rc = src->trace ? vmm_trace_open(src->trace, &src->topts, &t, &err)
-                        : vmm_gen_create(src->gen, &g, &err);
+    vmm_source_t s;
+    int rc = vmm_source_open(&s, src, &err);
     if (rc)
         return cli_fail(rc, &err);
-    if (t && vmm_trace_page_size(t))
-        page_size = vmm_trace_page_size(t);
+    if (vmm_source_page_size(&s))
+        page_size = vmm_source_page_size(&s);
     vmm_trace_writer_t *w = NULL;
     rc = vmm_trace_writer_open(out, fmt, page_size, &w, &err);
     vmm_ref_t *buf = malloc(COPY_BATCH * sizeof *buf);
@@ -26,7 +24,7 @@ int cli_copy(const vmm_source_spec_t *src, const char *out, const char *fmt, uin
         size_t want = COPY_BATCH;
         if (src->limit && src->limit - done < want)
             want = (size_t)(src->limit - done);
-        long got = !want ? 0 : t ? vmm_trace_read(t, buf, want, &err) : vmm_gen_read(g, buf, want);
+        long got = want ? vmm_source_read(&s, buf, want, &err) : 0;
         if (got <= 0) {
             rc = (int)got;
             break;
@@ -44,7 +42,6 @@ int cli_copy(const vmm_source_spec_t *src, const char *out, const char *fmt, uin
         }
     }
     free(buf);
-    vmm_trace_close(t);
-    vmm_gen_destroy(g);
+    vmm_source_close(&s);
     return rc ? cli_fail(rc, &err) : EXIT_OK;
 }

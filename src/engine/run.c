@@ -10,44 +10,17 @@
 
 #define RUN_BATCH 4096
 
-typedef struct source {
-    vmm_trace_t *trace;
-    vmm_gen_t *gen;
-} source_t;
-
-static int source_open(source_t *s, const vmm_source_spec_t *spec, vmm_err_t *err)
-{
-    memset(s, 0, sizeof *s);
-    if (spec->trace)
-        return vmm_trace_open(spec->trace, &spec->topts, &s->trace, err);
-    if (spec->gen)
-        return vmm_gen_create(spec->gen, &s->gen, err);
-    return vmm_err_set(err, VMM_EINVAL, NULL, 0, -1, "no trace or generator given");
-}
-
-static long source_read(source_t *s, vmm_ref_t *buf, size_t n, vmm_err_t *err)
-{
-    return s->trace ? vmm_trace_read(s->trace, buf, n, err) : vmm_gen_read(s->gen, buf, n);
-}
-
-static void source_close(source_t *s)
-{
-    vmm_trace_close(s->trace);
-    vmm_gen_destroy(s->gen);
-    memset(s, 0, sizeof *s);
-}
-
 /* One pass over the source: each batch goes to vmm_prepass (prepass != 0)
  * or vmm_access. */
 static int one_pass(vmm_t *m, const vmm_source_spec_t *spec, int prepass, vmm_ref_t *buf,
                     vmm_run_info_t *info, vmm_err_t *err)
 {
-    source_t s;
-    int rc = source_open(&s, spec, err);
+    vmm_source_t s;
+    int rc = vmm_source_open(&s, spec, err);
     if (rc)
         return rc;
     if (info) {
-        info->format = s.trace ? vmm_trace_format_name(s.trace) : "generator";
+        info->format = vmm_source_format(&s);
         info->records = 0;
     }
     uint64_t done = 0, next_progress = 1u << 20;
@@ -57,7 +30,7 @@ static int one_pass(vmm_t *m, const vmm_source_spec_t *spec, int prepass, vmm_re
             want = (size_t)(spec->limit - done);
         if (!want)
             break;
-        long got = source_read(&s, buf, want, err);
+        long got = vmm_source_read(&s, buf, want, err);
         if (got < 0) {
             rc = (int)got;
             break;
@@ -79,7 +52,7 @@ static int one_pass(vmm_t *m, const vmm_source_spec_t *spec, int prepass, vmm_re
     }
     if (info)
         info->records = done;
-    source_close(&s);
+    vmm_source_close(&s);
     return rc;
 }
 

@@ -1,5 +1,7 @@
-/* Reference sources; see source.h. */
-#include "source.h"
+/* Reference sources: a trace file or a generator behind one read call
+ * (vmmsim.h). Everything that walks a whole stream uses them: vmm_run, the
+ * MRC builders' vmm_mrc_run, the CLI's gen and convert. */
+#include "vmmsim/vmmsim.h"
 #include <string.h>
 
 int vmm_source_open(vmm_source_t *s, const vmm_source_spec_t *spec, vmm_err_t *err)
@@ -20,6 +22,11 @@ long vmm_source_read(vmm_source_t *s, vmm_ref_t *buf, size_t n, vmm_err_t *err)
 const char *vmm_source_format(const vmm_source_t *s)
 {
     return s->trace ? vmm_trace_format_name(s->trace) : "generator";
+}
+
+uint32_t vmm_source_page_size(const vmm_source_t *s)
+{
+    return s->trace ? vmm_trace_page_size(s->trace) : 0;
 }
 
 void vmm_source_close(vmm_source_t *s)

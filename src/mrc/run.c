@@ -4,7 +4,6 @@
  * the page number in the low 52, so two processes' pages never collide. */
 #include "vmmsim/vmmsim.h"
 #include "vmmsim/mrc.h"
-#include "engine/source.h"
 #include "util/alloc.h"
 #include "util/hashmap.h"
 
