@@ -24,8 +24,8 @@
  * required. With cfg->step > 1 the sizes are step, 2*step, ..., max_frames;
  * step = 1 asks for every size (expensive: one mini-cache each); step = 0
  * gives MINI_POINTS sizes evenly spaced up to max_frames, enough for the
- * curve helpers to interpolate (parameter chosen: 64, as the paper's
- * figures use tens of sizes).
+ * curve helpers to interpolate (parameter chosen: 64, a compromise
+ * between resolution and the O(points) cost of each sampled reference).
  *
  * A size's miss count is the mini-cache's misses scaled by 1/R (capped at
  * all references). We also tried the mini-cache's own miss ratio times all

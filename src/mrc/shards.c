@@ -29,7 +29,8 @@
  * its own time, as we do, gives the same numbers without touching the
  * histogram. The starting rate is cfg->rate if given, else 1 (every page
  * until s_max are seen). SHARDS_adj is applied in the same way (N minus the
- * summed weights), which lowered the MAE on the real traces (docs/mrc.md).
+ * summed weights): on the CloudPhysics trace it lowers the mean MAE at
+ * s_max = 8K from 0.027 to 0.0045 (docs/mrc.md).
  *
  * Histogram: bins of one frame up to 2^16 bins; past that the bin width
  * doubles (hist.c), so memory is bounded whatever the trace: fixed-size
