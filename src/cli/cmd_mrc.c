@@ -309,8 +309,11 @@ static void print_summary(const mrc_job_t *j, const mrc_result_t *res, int n)
             snprintf(wsb, sizeof wsb, "%u", ws);
         if (exact && n > 1)
             snprintf(mae, sizeof mae, "%.5f", vmm_mrc_mae(cv, &exact->curve));
-        printf("%-8s %10.3f %10.1f %12u %12s %10s\n", res[i].method, res[i].seconds,
-               res[i].mem_bytes / 1024.0, vmm_mrc_knee(cv), wsb, mae);
+        char mem[32] = "-";   /* the online sampler's memory is the engine's */
+        if (!res[i].online)
+            snprintf(mem, sizeof mem, "%.1f", res[i].mem_bytes / 1024.0);
+        printf("%-8s %10.3f %10s %12u %12s %10s\n", res[i].method, res[i].seconds, mem,
+               vmm_mrc_knee(cv), wsb, mae);
     }
     printf("(frames@ = memory for a miss ratio of %g)\n", j->target);
     for (int i = 0; i < n; i++)
@@ -353,7 +356,8 @@ static json_t *curve_json(const mrc_job_t *j, const mrc_result_t *r, const mrc_r
     json_object_set_new(o, "method", json_string(r->method));
     json_object_set_new(o, "references", json_integer((json_int_t)c->refs));
     json_object_set_new(o, "distinct_pages", json_real(round(c->distinct)));
-    json_object_set_new(o, "memory_bytes", json_integer((json_int_t)r->mem_bytes));
+    if (!r->online)
+        json_object_set_new(o, "memory_bytes", json_integer((json_int_t)r->mem_bytes));
     json_object_set_new(o, "knee_frames", json_integer(vmm_mrc_knee(c)));
     json_object_set_new(o, "frames_for_target", ws == UINT32_MAX ? json_null() : json_integer(ws));
     if (exact)

@@ -136,6 +136,27 @@ want=$(faults -t "$here/../../examples/sort.lackey.zst")
 "$VMMSIM" convert "$here/../../examples/sort.lackey.zst" "$tmp/sort.bin" 2>/dev/null
 [ "$(faults -t "$tmp/sort.bin")" = "$want" ] && ok || bad "sort.lackey.zst via bin"
 
+# --- miss-ratio curves --------------------------------------------------------
+sortz="$here/../../examples/sort.lackey.zst"
+expect 2 "unknown method 'bogus'" -- mrc -t "$sortz" --method bogus
+expect 2 "--rate" -- mrc -t "$sortz" --method shards --rate 0
+expect 2 "--plot" -- mrc -t "$sortz" --plot "$tmp/curve.gif"
+expect 2 "no trace" -- mrc --method exact
+"$VMMSIM" mrc -t "$sortz" --csv "$tmp/mrc.csv" >/dev/null 2>"$tmp/err" || bad "mrc --csv: $(cat "$tmp/err")"
+[ "$(head -1 "$tmp/mrc.csv")" = "frames,miss_ratio,misses" ] && ok || bad "mrc CSV header"
+# one row per size from 1 to the distinct pages (246), and each row's misses
+# equal the faults of an LRU run with that many frames
+[ "$(($(wc -l <"$tmp/mrc.csv") - 1))" = 246 ] && ok || bad "mrc CSV rows: $(wc -l <"$tmp/mrc.csv")"
+for f in 1 7 48 100 246; do
+    want=$("$VMMSIM" sim -t "$sortz" --policy lru --frames $f --json - | python3 -c 'import json,sys; print(json.load(sys.stdin)["page_faults"])')
+    got=$(awk -F, -v f=$f '$1 == f { print $3 }' "$tmp/mrc.csv")
+    [ "$got" = "$want" ] && ok || bad "exact MRC at $f frames: $got, LRU run: $want"
+done
+"$VMMSIM" mrc -t "$sortz" --compare exact,shards,patent --json "$tmp/mrc.json" --plot "$tmp/mrc.svg" >/dev/null 2>"$tmp/err" ||
+    bad "mrc --compare: $(cat "$tmp/err")"
+python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert [c["method"] for c in d["curves"]] == ["exact","shards","patent"]; assert d["curves"][0]["mae"] == 0' "$tmp/mrc.json" && ok || bad "mrc JSON"
+grep -q "<svg" "$tmp/mrc.svg" && ok || bad "mrc plot"
+
 # --- the seed simulator's options ----------------------------------------
 expect 0 "" -- -t "$tmp/good.vmm" -r 1 -p 4096 -s 16 -v 64 -a LRU -T 16 --tlb-policy FIFO \
     --pt-type TWO_LEVEL -n 10 --seed 3 -o "$tmp/seed.json" --csv "$tmp/seed.csv" -q
