@@ -79,6 +79,20 @@ def bench_trace(label, path, frames, policies):
     return results
 
 
+def bench_mrc(label, path):
+    """Exact MRC and SHARDS against one LRU run, over the same trace."""
+    t_lru, rss_lru, _ = run([vmmsim, "sim", "-t", path, "--policy", "lru", "--frames", "1000000",
+                             "-q"])
+    print("\nMRC on %s (whole process time, decoding included)" % label)
+    print("  %-22s %10s %8s %12s" % ("", "seconds", "x LRU", "peak RSS MiB"))
+    print("  %-22s %10.2f %8.2f %12.1f" % ("one LRU run", t_lru, 1.0, rss_lru))
+    for name, args in (("exact MRC", ["--method", "exact"]),
+                       ("shards R=0.01", ["--method", "shards", "--rate", "0.01"]),
+                       ("shards s_max=8K", ["--method", "shards", "--max-pages", "8192"])):
+        dt, rss, _ = run([vmmsim, "mrc", "-t", path, "--step", "64"] + args)
+        print("  %-22s %10.2f %8.2f %12.1f" % (name, dt, dt / t_lru, rss), flush=True)
+
+
 def main():
     pols = subprocess.run([vmmsim, "policies"], capture_output=True, text=True).stdout
     policies = [l.split()[0] for l in pols.splitlines()[1:] if l.startswith("  ")]
@@ -86,6 +100,8 @@ def main():
     traces = prepare()
     for label, path, frames in traces:
         bench_trace(label, path, frames, policies)
+    for label, path, frames in traces[:1] + traces[2:3]:
+        bench_mrc(label, path)
     # memory against trace length: LRU on 1/5 of the synthetic trace and on all of it
     label, path, frames = traces[0]
     _, rss_all, _ = run([vmmsim, "sim", "-t", path, "--policy", "lru", "--frames", str(frames), "-q"])
