@@ -30,18 +30,15 @@
  * load-order tie break.) */
 #include "vmmsim/policy.h"
 #include "util/alloc.h"
+#include "util/iheap.h"
 #include <math.h>
 #include <string.h>
 
-#define AGING_NONE UINT32_MAX
-
 typedef struct aging_state {
-    uint32_t *heap;     /* frames; heap[0] is the next victim */
-    uint32_t *pos;      /* per frame: index in heap, or AGING_NONE */
+    vmm_iheap_t heap;   /* resident frames, the next victim on top */
     uint32_t *counter;  /* per frame: the aging counter */
     uint8_t *ref;       /* per frame: referenced since the last tick */
     uint64_t *loaded;   /* per frame: load sequence number (tie break) */
-    uint32_t count;     /* frames in the heap */
     unsigned bits;      /* counter width */
     uint64_t interval;  /* references per tick */
     uint64_t since;     /* references since the last tick */
@@ -71,12 +68,11 @@ static int aging_param(const char *params, const char *key, double lo, double hi
 static void aging_fini(void *st)
 {
     aging_state *s = st;
-    vmm_free(s->heap);
-    vmm_free(s->pos);
+    vmm_ih_fini(&s->heap);
     vmm_free(s->counter);
     vmm_free(s->ref);
     vmm_free(s->loaded);
-    s->heap = s->pos = s->counter = NULL;
+    s->counter = NULL;
     s->ref = NULL;
     s->loaded = NULL;
 }
@@ -95,85 +91,37 @@ static int aging_init(void *st, const vmm_policy_cfg_t *cfg, vmm_err_t *err)
     s->bits = (unsigned)bits;
     s->interval = interval;
     uint32_t n = cfg->nframes;
-    s->heap = vmm_malloc(n * sizeof *s->heap);
-    s->pos = vmm_malloc(n * sizeof *s->pos);
+    if (vmm_ih_init(&s->heap, n))
+        return VMM_ENOMEM;
     s->counter = vmm_calloc(n, sizeof *s->counter);
     s->ref = vmm_calloc(n, sizeof *s->ref);
     s->loaded = vmm_calloc(n, sizeof *s->loaded);
-    if (!s->heap || !s->pos || !s->counter || !s->ref || !s->loaded) {
+    if (!s->counter || !s->ref || !s->loaded) {
         aging_fini(s);
         return VMM_ENOMEM;
     }
-    memset(s->pos, 0xff, n * sizeof *s->pos);
     return 0;
 }
 
 /* Does frame a go before frame b? */
-static int aging_less(const aging_state *s, uint32_t a, uint32_t b)
+static int aging_less(const void *ctx, uint32_t a, uint32_t b)
 {
+    const aging_state *s = ctx;
     uint64_t ka = (uint64_t)s->ref[a] << s->bits | s->counter[a];
     uint64_t kb = (uint64_t)s->ref[b] << s->bits | s->counter[b];
     return ka != kb ? ka < kb : s->loaded[a] < s->loaded[b];
-}
-
-static void aging_place(aging_state *s, uint32_t i, uint32_t f)
-{
-    s->heap[i] = f;
-    s->pos[f] = i;
-}
-
-static void aging_sift_up(aging_state *s, uint32_t i)
-{
-    uint32_t f = s->heap[i];
-    while (i > 0) {
-        uint32_t p = (i - 1) / 2;
-        if (!aging_less(s, f, s->heap[p]))
-            break;
-        aging_place(s, i, s->heap[p]);
-        i = p;
-    }
-    aging_place(s, i, f);
-}
-
-static void aging_sift_down(aging_state *s, uint32_t i)
-{
-    uint32_t f = s->heap[i];
-    for (;;) {
-        uint32_t c = 2 * i + 1;
-        if (c >= s->count)
-            break;
-        if (c + 1 < s->count && aging_less(s, s->heap[c + 1], s->heap[c]))
-            c++;
-        if (!aging_less(s, s->heap[c], f))
-            break;
-        aging_place(s, i, s->heap[c]);
-        i = c;
-    }
-    aging_place(s, i, f);
-}
-
-static void aging_take(aging_state *s, uint32_t f)
-{
-    uint32_t i = s->pos[f], last = s->heap[--s->count];
-    s->pos[f] = AGING_NONE;
-    if (last == f)
-        return;
-    aging_place(s, i, last);
-    aging_sift_up(s, i);
-    aging_sift_down(s, s->pos[last]);
 }
 
 /* The clock tick: age every resident counter, then rebuild the heap. */
 static void aging_tick(aging_state *s)
 {
     uint32_t top = s->bits - 1;
-    for (uint32_t i = 0; i < s->count; i++) {
-        uint32_t f = s->heap[i];
+    for (uint32_t i = 0; i < s->heap.count; i++) {
+        uint32_t f = s->heap.heap[i];
         s->counter[f] = s->counter[f] >> 1 | (uint32_t)s->ref[f] << top;
         s->ref[f] = 0;
     }
-    for (uint32_t i = s->count / 2; i-- > 0;)
-        aging_sift_down(s, i);
+    vmm_ih_rebuild(&s->heap, aging_less, s);
 }
 
 /* Count one reference; tick when the interval is complete. */
@@ -189,9 +137,9 @@ static void aging_on_hit(void *st, const vmm_pref_t *r)
 {
     aging_state *s = st;
     uint32_t f = r->frame;
-    if (s->pos[f] != AGING_NONE && !s->ref[f]) {
+    if (vmm_ih_has(&s->heap, f) && !s->ref[f]) {
         s->ref[f] = 1;   /* the key only grows: move toward the leaves */
-        aging_sift_down(s, s->pos[f]);
+        vmm_ih_sift_down(&s->heap, s->heap.pos[f], aging_less, s);
     }
     aging_count(s);
 }
@@ -200,10 +148,10 @@ static uint32_t aging_victim(void *st, const vmm_pref_t *incoming)
 {
     aging_state *s = st;
     (void)incoming;
-    if (!s->count)
+    if (!s->heap.count)
         return VMM_NOFRAME;
-    uint32_t f = s->heap[0];
-    aging_take(s, f);
+    uint32_t f = s->heap.heap[0];
+    vmm_ih_remove(&s->heap, f, aging_less, s);
     return f;
 }
 
@@ -214,8 +162,7 @@ static int aging_on_insert(void *st, const vmm_pref_t *r)
     s->counter[f] = 0;
     s->ref[f] = 1;
     s->loaded[f] = s->seq++;
-    aging_place(s, s->count++, f);
-    aging_sift_up(s, s->pos[f]);
+    vmm_ih_push(&s->heap, f, aging_less, s);
     aging_count(s);
     return VMM_POLICY_ADMIT;
 }
@@ -223,8 +170,8 @@ static int aging_on_insert(void *st, const vmm_pref_t *r)
 static void aging_on_remove(void *st, uint32_t frame)
 {
     aging_state *s = st;
-    if (s->pos[frame] != AGING_NONE)
-        aging_take(s, frame);
+    if (vmm_ih_has(&s->heap, frame))
+        vmm_ih_remove(&s->heap, frame, aging_less, s);
 }
 
 const vmm_policy_ops vmm_policy_aging = {

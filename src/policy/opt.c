@@ -13,26 +13,27 @@
  * not change the fault count. */
 #include "vmmsim/policy.h"
 #include "util/alloc.h"
-#include <string.h>
-
-#define OPT_NONE UINT32_MAX
+#include "util/iheap.h"
 
 typedef struct opt_state {
-    uint32_t *heap;     /* frames; heap[0] has the largest key */
-    uint32_t *pos;      /* per frame: index in heap, or OPT_NONE */
+    vmm_iheap_t heap;   /* resident frames, the largest key on top */
     uint64_t *key;      /* per frame: index of the next reference */
-    uint32_t count;     /* frames in the heap */
 } opt_state;
 
 static const char *const opt_params[] = {NULL};
 
+/* Max-heap order: the later next use goes first. */
+static int opt_before(const void *ctx, uint32_t a, uint32_t b)
+{
+    const uint64_t *key = ctx;
+    return key[a] > key[b];
+}
+
 static void opt_fini(void *st)
 {
     opt_state *s = st;
-    vmm_free(s->heap);
-    vmm_free(s->pos);
+    vmm_ih_fini(&s->heap);
     vmm_free(s->key);
-    s->heap = s->pos = NULL;
     s->key = NULL;
 }
 
@@ -42,107 +43,52 @@ static int opt_init(void *st, const vmm_policy_cfg_t *cfg, vmm_err_t *err)
     int rc = vmm_params_check(cfg->params, opt_params, "opt", err);
     if (rc)
         return rc;
-    s->heap = vmm_malloc(cfg->nframes * sizeof *s->heap);
-    s->pos = vmm_malloc(cfg->nframes * sizeof *s->pos);
+    if (vmm_ih_init(&s->heap, cfg->nframes))
+        return VMM_ENOMEM;
     s->key = vmm_calloc(cfg->nframes, sizeof *s->key);
-    if (!s->heap || !s->pos || !s->key) {
+    if (!s->key) {
         opt_fini(s);
         return VMM_ENOMEM;
     }
-    memset(s->pos, 0xff, cfg->nframes * sizeof *s->pos);
-    s->count = 0;
     return 0;
-}
-
-static void opt_place(opt_state *s, uint32_t i, uint32_t f)
-{
-    s->heap[i] = f;
-    s->pos[f] = i;
-}
-
-static void opt_sift_up(opt_state *s, uint32_t i)
-{
-    uint32_t f = s->heap[i];
-    while (i > 0) {
-        uint32_t p = (i - 1) / 2;
-        if (s->key[s->heap[p]] >= s->key[f])
-            break;
-        opt_place(s, i, s->heap[p]);
-        i = p;
-    }
-    opt_place(s, i, f);
-}
-
-static void opt_sift_down(opt_state *s, uint32_t i)
-{
-    uint32_t f = s->heap[i];
-    for (;;) {
-        uint32_t c = 2 * i + 1;
-        if (c >= s->count)
-            break;
-        if (c + 1 < s->count && s->key[s->heap[c + 1]] > s->key[s->heap[c]])
-            c++;
-        if (s->key[s->heap[c]] <= s->key[f])
-            break;
-        opt_place(s, i, s->heap[c]);
-        i = c;
-    }
-    opt_place(s, i, f);
-}
-
-/* Take frame f out of the heap: move the last entry into its slot and
- * restore the order in whichever direction it is broken. */
-static void opt_take(opt_state *s, uint32_t f)
-{
-    uint32_t i = s->pos[f], last = s->heap[--s->count];
-    s->pos[f] = OPT_NONE;
-    if (last == f)
-        return;
-    opt_place(s, i, last);
-    opt_sift_up(s, i);
-    opt_sift_down(s, s->pos[last]);
 }
 
 static void opt_on_hit(void *st, const vmm_pref_t *r)
 {
     opt_state *s = st;
-    uint32_t f = r->frame;
-    if (s->pos[f] == OPT_NONE)
+    if (!vmm_ih_has(&s->heap, r->frame))
         return;
     /* The old key was this very reference, so the new one is larger and
-     * the frame can only move up; sifting both ways costs nothing extra and
+     * the frame can only move up; updating both ways costs nothing extra and
      * keeps the heap sound even if the engine's next_use were off. */
-    s->key[f] = r->next_use;
-    opt_sift_up(s, s->pos[f]);
-    opt_sift_down(s, s->pos[f]);
+    s->key[r->frame] = r->next_use;
+    vmm_ih_update(&s->heap, r->frame, opt_before, s->key);
 }
 
 static uint32_t opt_victim(void *st, const vmm_pref_t *incoming)
 {
     opt_state *s = st;
     (void)incoming;
-    if (!s->count)
+    if (!s->heap.count)
         return VMM_NOFRAME;
-    uint32_t f = s->heap[0];
-    opt_take(s, f);
+    uint32_t f = s->heap.heap[0];
+    vmm_ih_remove(&s->heap, f, opt_before, s->key);
     return f;
 }
 
 static int opt_on_insert(void *st, const vmm_pref_t *r)
 {
     opt_state *s = st;
-    uint32_t f = r->frame;
-    s->key[f] = r->next_use;
-    opt_place(s, s->count++, f);
-    opt_sift_up(s, s->pos[f]);
+    s->key[r->frame] = r->next_use;
+    vmm_ih_push(&s->heap, r->frame, opt_before, s->key);
     return VMM_POLICY_ADMIT;
 }
 
 static void opt_on_remove(void *st, uint32_t frame)
 {
     opt_state *s = st;
-    if (s->pos[frame] != OPT_NONE)
-        opt_take(s, frame);
+    if (vmm_ih_has(&s->heap, frame))
+        vmm_ih_remove(&s->heap, frame, opt_before, s->key);
 }
 
 const vmm_policy_ops vmm_policy_opt = {
