@@ -26,6 +26,7 @@
 #include "policy.h"
 #include "mmu.h"
 #include "gen.h"
+#include "sched.h"
 #include "mrc.h"
 
 #define VMM_VERSION "0.1.0"
