@@ -20,7 +20,7 @@ OPT     := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sani
 endif
 CFLAGS_ALL  = -std=c11 -D_GNU_SOURCE -DVMM_BUILDING -Iinclude -Isrc $(WARN) $(OPT) -fPIC \
               -fvisibility=hidden $(CFLAGS)
-LDLIBS_ALL  = -lzstd -ljansson -lm $(LDLIBS)
+LDLIBS_ALL  = -lzstd -ljansson -linih -lm $(LDLIBS)
 LDFLAGS_ALL = $(if $(filter 1,$(SANITIZE)),-fsanitize=address$(,)undefined,) $(LDFLAGS)
 , := ,
 

@@ -27,6 +27,7 @@
 #include "mmu.h"
 #include "gen.h"
 #include "sched.h"
+#include "scenario.h"
 #include "mrc.h"
 
 #define VMM_VERSION "0.1.0"
