@@ -28,6 +28,7 @@
 #include "gen.h"
 #include "sched.h"
 #include "scenario.h"
+#include "balance.h"
 #include "mrc.h"
 
 #define VMM_VERSION "0.1.0"
