@@ -6,9 +6,9 @@
  * policy on a sampled stream). The patent's online method (US 9,223,722)
  * runs inside the simulated MMU instead; see vmm_sampler in vmmsim.h.
  *
- * A builder is fed page keys one reference at a time (O(log n) or O(1)
- * each, no allocation except when a new page is first seen) and produces a
- * vmm_mrc_t on demand. */
+ * A builder is fed page keys one reference at a time, or a batch at a time
+ * (O(log n) or O(1) each, no allocation except when a new page is first
+ * seen) and produces a vmm_mrc_t on demand. */
 #ifndef VMMSIM_MRC_H
 #define VMMSIM_MRC_H
 
@@ -46,6 +46,13 @@ typedef struct vmm_mrc_ops {
     void (*fini)(void *st);
     /* One page reference. 0 or VMM_ENOMEM. */
     int (*access)(void *st, uint64_t key);
+    /* Optional (NULL: callers loop over access): the references keys[0..n)
+     * in order, as n calls of access would, without an indirect call per
+     * key and with room to look ahead (prefetch). 0 or VMM_ENOMEM; after
+     * a failure some first part of keys[] has been taken and the builder
+     * is still valid (curve, fini), but callers should give up, as
+     * vmm_mrc_run does. */
+    int (*access_many)(void *st, const uint64_t *keys, size_t n);
     /* Build the curve into *out (the builder allocates; free with
      * vmm_mrc_free). 0 or VMM_ENOMEM. The builder can keep going after. */
     int (*curve)(void *st, vmm_mrc_t *out);

@@ -13,9 +13,25 @@
  * Memory is O(distinct pages): the stack-distance engine, plus one bin per
  * possible distance (or per size up to cfg->max_frames, when set; longer
  * distances then only count as misses). Points: every size 1..D, D = the
- * distinct pages or cfg->max_frames, or every cfg->step frames. */
+ * distinct pages or cfg->max_frames, or every cfg->step frames.
+ *
+ * With a step, bins are w frames wide, w the largest power of two dividing
+ * the step: every point but the last is then a bin edge, so its count is a
+ * sum of whole bins and still exact, and the last point (D) has every
+ * distance counted below it. This keeps the histogram w times smaller (on
+ * 1M pages at step 64: 128 KB, in cache, instead of 8 MB, one cache miss a
+ * reference).
+ *
+ * The batch op (access_many) prefetches the hash slot of the key
+ * EXACT_AHEAD references ahead, which hides the table's cache miss on
+ * footprints larger than the caches. */
 #include "mrc_int.h"
 #include "util/alloc.h"
+
+/* References between a slot's prefetch and its lookup: at ~70 ns a
+ * reference on the zipf trace, 8 already covers a DRAM access; 16 was no
+ * better (4.1 s against 3.7 s on that trace). */
+#define EXACT_AHEAD 8
 
 typedef struct exact_state {
     mrc_sd_t sd;
@@ -41,6 +57,11 @@ static int exact_init(void *st, const vmm_mrc_cfg_t *cfg, vmm_err_t *err)
     (void)err;   /* every cfg is valid: exact has no rate or policy */
     mrc_sd_init(&s->sd);
     mrc_hist_init(&s->hist, 0, cfg->max_frames);
+    if (cfg->step > 1) {
+        /* Bins as wide as the largest power of two dividing the step. */
+        s->hist.shift = (unsigned)__builtin_ctz(cfg->step);
+        s->hist.width = (uint64_t)1 << s->hist.shift;
+    }
     s->step = cfg->step;
     s->max_frames = cfg->max_frames;
     return 0;
@@ -53,7 +74,7 @@ static int exact_access(void *st, uint64_t key)
     /* A distance is at most the keys present; room first, so a failure
      * changes nothing. */
     int rc = 0;
-    if ((size_t)s->sd.live + 1 > s->hist.cap)
+    if ((uint64_t)s->sd.live + 1 > ((uint64_t)s->hist.cap << s->hist.shift))
         rc = mrc_hist_reserve(&s->hist, (uint64_t)s->sd.live + 1);
     if (!rc)
         rc = mrc_sd_access(&s->sd, key, &d);
@@ -69,6 +90,19 @@ static int exact_access(void *st, uint64_t key)
     return 0;
 }
 
+static int exact_access_many(void *st, const uint64_t *keys, size_t n)
+{
+    exact_state *s = st;
+    for (size_t i = 0; i < n; i++) {
+        if (i + EXACT_AHEAD < n)
+            __builtin_prefetch(mrc_sd_home(&s->sd, keys[i + EXACT_AHEAD]));
+        int rc = exact_access(s, keys[i]);
+        if (rc)
+            return rc;
+    }
+    return 0;
+}
+
 static int exact_curve(void *st, vmm_mrc_t *out)
 {
     exact_state *s = st;
@@ -78,7 +112,17 @@ static int exact_curve(void *st, vmm_mrc_t *out)
         s->near[d] = 0;
     }
     uint64_t dmax = s->max_frames ? s->max_frames : (uint64_t)s->hist.cold;
-    return mrc_hist_curve(&s->hist, s->refs, 0, dmax, s->step, out);
+    int rc = mrc_hist_curve(&s->hist, s->refs, 0, dmax, s->step, out);
+    if (rc || !out->npoints || s->hist.width == 1)
+        return rc;
+    /* The last point need not be a bin edge, where mrc_hist_curve would
+     * interpolate; every distance in the bins is <= dmax, so it is exact
+     * as all references minus all of them. */
+    double hits = 0;
+    for (uint32_t i = 0; i < s->hist.nb; i++)
+        hits += s->hist.bin[i];
+    out->misses[out->npoints - 1] = (double)s->refs - hits;
+    return 0;
 }
 
 static size_t exact_mem(const void *st)
@@ -94,6 +138,7 @@ const vmm_mrc_ops vmm_mrc_exact = {
     .init = exact_init,
     .fini = exact_fini,
     .access = exact_access,
+    .access_many = exact_access_many,
     .curve = exact_curve,
     .mem_bytes = exact_mem,
 };

@@ -48,26 +48,32 @@ int mrc_cfg_rate(const vmm_mrc_cfg_t *cfg, double dflt, double *rate, vmm_err_t 
 
 #define MRC_SD_TOP 8   /* most recent keys kept in a small array */
 
+/* A key's entry in the engine's own hash table: the key and the time
+ * position of its mark, side by side so a lookup touches one cache line. */
+typedef struct mrc_sd_ent {
+    uint64_t key;
+    uint32_t pos;          /* mark position, MRC_SD_POS_TOP or _EMPTY */
+    uint32_t unused;       /* keeps entries 16 bytes, 4 to a line */
+} mrc_sd_ent;
+
+#define MRC_SD_POS_EMPTY UINT32_MAX         /* free slot */
+#define MRC_SD_POS_TOP (UINT32_MAX - 1)     /* key is in the top array */
+
 /* The LRU stack is split in two: its top MRC_SD_TOP keys in an array, in
- * order, and the rest as marks on a time axis. Each key of the rest has a
- * dense id and the time position of its last reference; the Fenwick tree
- * marks those positions, so such a key's stack distance is ntop + 1 + the
- * marks after its own. */
+ * order, and the rest as marks on a time axis, a bit set of one bit per
+ * position with a Fenwick tree over its 64-bit words, so a key's stack
+ * distance is ntop + 1 + the marks after its own. */
 typedef struct mrc_sd {
-    vmm_hashmap_t ids;     /* key -> id, for every key present */
-    uint32_t *last;        /* id -> position of its mark (keys below the
-                              top); free ids chain through it */
-    size_t last_cap;
-    uint32_t nids;         /* ids handed out so far (free or not) */
-    uint32_t free_id;      /* head of the free-id chain, or VMM_HM_NONE */
-    uint32_t *at;          /* position -> id, VMM_HM_NONE if unmarked */
-    size_t at_cap;
-    vmm_fenwick_t fw;      /* one mark per key below the top */
-    uint32_t now;          /* next position; == fw.n means compact first */
+    mrc_sd_ent *tab;       /* open addressing, linear probing, load <= 1/2 */
+    size_t tab_cap;        /* slots, a power of two (0 before the first key) */
+    uint64_t *bits;        /* the time axis: bit p of word p/64 = a mark */
+    size_t bits_cap;       /* words allocated (>= fw.n) */
+    vmm_fenwick_t fw;      /* marks per word; fw.n words in use */
+    uint32_t now;          /* next position; == 64 * fw.n means compact */
     uint32_t live;         /* keys present (top and marked) */
     uint32_t ntop;         /* keys in the top array */
     uint64_t top_key[MRC_SD_TOP];   /* most recent first */
-    uint32_t top_id[MRC_SD_TOP];
+    uint32_t top_slot[MRC_SD_TOP];  /* their slots in tab */
 } mrc_sd_t;
 
 void mrc_sd_init(mrc_sd_t *sd);
@@ -78,6 +84,17 @@ void mrc_sd_fini(mrc_sd_t *sd);
 int mrc_sd_access(mrc_sd_t *sd, uint64_t key, uint64_t *dist);
 /* Forget `key` (SHARDS fixed-size eviction); 1 if it was present. */
 int mrc_sd_remove(mrc_sd_t *sd, uint64_t key);
+
+/* The hash slot `key` would probe first (NULL before the first key), for
+ * batch callers to prefetch a few keys ahead: on footprints larger than
+ * the caches the table lookup is the one memory access per reference left.
+ * The caller issues __builtin_prefetch itself: GCC 12 finds a function
+ * that only prefetches free of side effects and deletes calls to it before
+ * inlining them. */
+static inline const mrc_sd_ent *mrc_sd_home(const mrc_sd_t *sd, uint64_t key)
+{
+    return sd->tab_cap ? &sd->tab[vmm_hash64(key) & (sd->tab_cap - 1)] : NULL;
+}
 size_t mrc_sd_mem(const mrc_sd_t *sd);
 
 /* --- distance histograms ------------------------------------------------- */

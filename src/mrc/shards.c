@@ -155,14 +155,10 @@ static int shards_reserve(shards_state *s)
     return rc;
 }
 
-static int shards_access(void *st, uint64_t key)
+/* A sampled reference (h = its hash, <= lim). */
+static int shards_sampled(shards_state *s, uint64_t key, uint64_t h)
 {
-    shards_state *s = st;
-    uint64_t h = mrc_hash(key, s->seed), d;
-    if (h > s->lim) {
-        s->refs++;
-        return 0;
-    }
+    uint64_t d;
     int rc = shards_reserve(s);
     if (!rc)
         rc = mrc_sd_access(&s->sd, key, &d);
@@ -181,6 +177,36 @@ static int shards_access(void *st, uint64_t key)
         shards_shrink(s);
     }
     return 0;
+}
+
+static int shards_access(void *st, uint64_t key)
+{
+    shards_state *s = st;
+    uint64_t h = mrc_hash(key, s->seed);
+    if (h > s->lim) {
+        s->refs++;
+        return 0;
+    }
+    return shards_sampled(s, key, h);
+}
+
+/* Most references are not sampled: here they cost a hash and a compare,
+ * counted into N once per batch (or at a failure, so N covers exactly the
+ * references taken). */
+static int shards_access_many(void *st, const uint64_t *keys, size_t n)
+{
+    shards_state *s = st;
+    uint64_t skipped = 0;
+    int rc = 0;
+    for (size_t i = 0; i < n && !rc; i++) {
+        uint64_t h = mrc_hash(keys[i], s->seed);
+        if (h > s->lim)
+            skipped++;
+        else
+            rc = shards_sampled(s, keys[i], h);
+    }
+    s->refs += skipped;
+    return rc;
 }
 
 static int shards_curve(void *st, vmm_mrc_t *out)
@@ -205,6 +231,7 @@ const vmm_mrc_ops vmm_mrc_shards = {
     .init = shards_init,
     .fini = shards_fini,
     .access = shards_access,
+    .access_many = shards_access_many,
     .curve = shards_curve,
     .mem_bytes = shards_mem,
 };

@@ -4,8 +4,8 @@
  * 1994. Positions are 0-based for callers; the array is 1-based inside
  * (t[0] unused) so the lowest-set-bit arithmetic stays the textbook one.
  *
- * Used by the exact MRC builder as a bit set over access times that can
- * count the marks after a position (Mattson stack distances). Header-only:
+ * Used by the LRU stack-distance engine (src/mrc/stackdist.c) to count the
+ * marks in each 64-bit word of a bit set over access times. Header-only:
  * add and prefix sit on the per-reference path. A zeroed struct is a valid
  * empty tree of size 0. */
 #ifndef VMM_UTIL_FENWICK_H
@@ -57,6 +57,42 @@ static inline uint32_t vmm_fw_prefix(const vmm_fenwick_t *f, size_t i)
     for (size_t j = i + 1; j; j &= j - 1)
         s += f->t[j];
     return s;
+}
+
+/* Sum of positions 0..i-1 (i <= n); 0 for i = 0. */
+static inline uint32_t vmm_fw_prefix_before(const vmm_fenwick_t *f, size_t i)
+{
+    uint32_t s = 0;
+    for (size_t j = i; j; j &= j - 1)
+        s += f->t[j];
+    return s;
+}
+
+/* Make room for n positions without changing the tree (its size and sums
+ * stay), so a caller can allocate before it starts rewriting anything. On
+ * failure returns VMM_ENOMEM and leaves `f` as it was. */
+static inline int vmm_fw_reserve(vmm_fenwick_t *f, size_t n)
+{
+    if (n <= f->n && f->t)
+        return 0;
+    uint32_t *t = vmm_realloc(f->t, (n + 1) * sizeof *t);
+    if (!t)
+        return VMM_ENOMEM;
+    f->t = t;
+    return 0;
+}
+
+/* Make `f` a tree of n positions whose values the caller has put in
+ * t[1..n] (t[i + 1] = value at position i; room from vmm_fw_reserve), in
+ * O(n): each node adds its sum into its parent, lowest index first. */
+static inline void vmm_fw_build(vmm_fenwick_t *f, size_t n)
+{
+    f->n = n;
+    for (size_t j = 1; j <= n; j++) {
+        size_t up = j + (j & (~j + 1));
+        if (up <= n)
+            f->t[up] += f->t[j];
+    }
 }
 
 /* Set positions 0..k-1 to one and the rest to zero in O(n): each node

@@ -15,6 +15,9 @@
  *   mini at R = 1 equals exact (lru) and policy_sim_run (every policy in
  *   the registry that does not need the future) at its sizes;
  * - hand-made curves for misses_at, ratio_at, mae, size_for_ratio, knee;
+ * - exact with wide bins (steps with a power-of-two factor) is still exact;
+ *   access_many equals access for exact and shards, and leaves the builder
+ *   usable after an allocation failure;
  * - bad configurations give VMM_EINVAL; every allocation failure gives
  *   VMM_ENOMEM, changes nothing (a retry gives the same curve as a run
  *   without failures), and leaks nothing (ASan). */
@@ -242,6 +245,35 @@ Test(mrc_exact, long_trace_steps_and_limit)
     for (uint32_t i = 0; i < 50; i++)
         cr_assert_eq(c.misses[i], (double)naive[i + 1]);
     vmm_mrc_free(&c);
+    free(naive);
+    free(keys);
+}
+
+/* Steps with a power-of-two factor make exact's bins wider (exact.c):
+ * every point, the last one (not a bin edge) and a max_frames cut included,
+ * must still equal the naive model. */
+Test(mrc_exact, wide_bins_stay_exact)
+{
+    size_t n = 60000;
+    uint64_t *keys = mrc_random_trace(11, n, 900);
+    uint32_t d;
+    uint64_t *naive = mrc_naive(keys, n, &d);
+    static const vmm_mrc_cfg_t cfgs[] = {
+        {.step = 2}, {.step = 12}, {.step = 64}, {.step = 8, .max_frames = 50},
+        {.step = 4096},
+    };
+    for (size_t k = 0; k < sizeof cfgs / sizeof cfgs[0]; k++) {
+        vmm_mrc_t c;
+        mrc_build("exact", &cfgs[k], keys, n, &c);
+        uint32_t top = cfgs[k].max_frames ? cfgs[k].max_frames : d, st = cfgs[k].step;
+        cr_assert_eq(c.npoints, (top + st - 1) / st);
+        for (uint32_t i = 0; i < c.npoints; i++) {
+            uint32_t f = i + 1 < c.npoints ? st * (i + 1) : top;
+            cr_assert_eq(c.frames[i], f);
+            cr_assert_eq(c.misses[i], (double)naive[f], "step %u, %u frames", st, f);
+        }
+        vmm_mrc_free(&c);
+    }
     free(naive);
     free(keys);
 }
@@ -631,6 +663,81 @@ Test(mrc_curve, knee)
     vmm_mrc_free(&line);
     vmm_mrc_free(&two);
     vmm_mrc_free(&wide);
+}
+
+/* ---- the batch op ------------------------------------------------------------ */
+
+/* access_many over chunks of `chunk` keys gives the same curve, bit for
+ * bit, as one access call per key. */
+static void mrc_batch_same(const char *name, const vmm_mrc_cfg_t *cfg, const uint64_t *keys,
+                           size_t n, size_t chunk)
+{
+    vmm_mrc_builder_t b;
+    cr_assert_eq(vmm_mrc_builder_init(&b, vmm_mrc_find(name), cfg, NULL), 0);
+    cr_assert(b.ops->access_many, "%s has no access_many", name);
+    for (size_t i = 0; i < n; i += chunk)
+        cr_assert_eq(b.ops->access_many(b.st, keys + i, n - i < chunk ? n - i : chunk), 0);
+    vmm_mrc_t got, want;
+    cr_assert_eq(b.ops->curve(b.st, &got), 0);
+    vmm_mrc_builder_fini(&b);
+    mrc_build(name, cfg, keys, n, &want);
+    mrc_assert_same(&got, &want, name);
+    vmm_mrc_free(&got);
+    vmm_mrc_free(&want);
+}
+
+Test(mrc_batch, access_many_equals_access)
+{
+    size_t n = 50000;
+    static const struct {
+        const char *name;
+        vmm_mrc_cfg_t cfg;
+    } runs[] = {
+        {"exact", {.step = 0}}, {"exact", {.step = 64}}, {"shards", {.rate = 0.5}},
+        {"shards", {.rate = 0.01}}, {"shards", {.max_pages = 64}},
+        {"shards", {.max_pages = 300, .rate = 0.3}},
+    };
+    static const size_t chunks[] = {1, 7, 4096, 50000};
+    for (uint64_t seed = 0; seed < 4; seed++) {
+        uint64_t *keys = mrc_random_trace(seed, n, 3000);
+        for (size_t r = 0; r < sizeof runs / sizeof runs[0]; r++)
+            for (size_t c = 0; c < sizeof chunks / sizeof chunks[0]; c++)
+                mrc_batch_same(runs[r].name, &runs[r].cfg, keys, n, chunks[c]);
+        free(keys);
+    }
+}
+
+/* After a failed batch the builder stays usable and frees everything. */
+Test(mrc_batch, failure_leaves_builder_valid)
+{
+    size_t n = 4000;
+    uint64_t *keys = mrc_random_trace(2, n, 1500);
+    static const char *const names[] = {"exact", "shards"};
+    static const vmm_mrc_cfg_t cfgs[] = {{.step = 4}, {.max_pages = 64}};
+    for (size_t r = 0; r < 2; r++) {
+        int rc;
+        long k = 0;
+        do {
+            vmm_mrc_builder_t b;
+            vmm_alloc_fail_after(k++);
+            rc = vmm_mrc_builder_init(&b, vmm_mrc_find(names[r]), &cfgs[r], NULL);
+            if (rc) {
+                vmm_alloc_fail_after(-1);
+                cr_assert_eq(rc, VMM_ENOMEM);
+                continue;
+            }
+            rc = b.ops->access_many(b.st, keys, n);
+            vmm_alloc_fail_after(-1);
+            cr_assert(rc == 0 || rc == VMM_ENOMEM, "%s rc=%d", names[r], rc);
+            vmm_mrc_t c;
+            cr_assert_eq(b.ops->curve(b.st, &c), 0);
+            vmm_mrc_free(&c);
+            vmm_mrc_builder_fini(&b);
+        } while (rc);
+        cr_assert_gt(k, 2);
+    }
+    free(keys);
+    VMM_ASSERT_NO_LEAKS();
 }
 
 /* ---- allocation failure --------------------------------------------------- */
