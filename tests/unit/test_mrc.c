@@ -31,6 +31,7 @@
 #include <string.h>
 
 #include "test_util.h"
+#include "real_traces.h"
 
 extern const vmm_policy_ops vmm_policy_lru;
 
@@ -119,71 +120,6 @@ static void mrc_assert_same(const vmm_mrc_t *a, const vmm_mrc_t *b, const char *
 }
 
 /* ---- the real traces ---------------------------------------------------- */
-
-static const char *mrc_trace_dir(void)
-{
-    static const char *const dirs[] = {"../shared/traces", "/work/shared/traces"};
-    const char *env = getenv("VMMSIM_TRACE_DIR");
-    if (env)
-        return env;
-    for (size_t i = 0; i < 2; i++) {
-        char path[512];
-        snprintf(path, sizeof path, "%s/cloudPhysicsIO.txt", dirs[i]);
-        FILE *f = fopen(path, "r");
-        if (f) {
-            fclose(f);
-            return dirs[i];
-        }
-    }
-    return NULL;
-}
-
-/* The CloudPhysics trace, one decimal block (page) number a line. */
-static uint64_t *mrc_load_cp(size_t *n)
-{
-    const char *dir = mrc_trace_dir();
-    char path[512];
-    if (!dir)
-        return NULL;
-    snprintf(path, sizeof path, "%s/cloudPhysicsIO.txt", dir);
-    FILE *f = fopen(path, "r");
-    if (!f)
-        return NULL;
-    size_t cap = 1 << 17, len = 0;
-    uint64_t *keys = malloc(cap * sizeof *keys);
-    unsigned long long v;
-    while (fscanf(f, "%llu", &v) == 1) {
-        if (len == cap)
-            keys = realloc(keys, (cap *= 2) * sizeof *keys);
-        keys[len++] = v;
-    }
-    fclose(f);
-    *n = len;
-    return keys;
-}
-
-static long long mrc_expected_lru(unsigned frames)
-{
-    const char *dir = mrc_trace_dir();
-    char path[512], line[256];
-    long long faults = -1;
-    if (!dir)
-        return -1;
-    snprintf(path, sizeof path, "%s/expected.tsv", dir);
-    FILE *f = fopen(path, "r");
-    if (!f)
-        return -1;
-    while (fgets(line, sizeof line, f)) {
-        char trace[64], pol[32];
-        unsigned fr;
-        long long n;
-        if (sscanf(line, "%63s %31s %u %lld", trace, pol, &fr, &n) == 4 &&
-            !strcmp(trace, "cloudPhysicsIO.txt") && !strcmp(pol, "lru") && fr == frames)
-            faults = n;
-    }
-    fclose(f);
-    return faults;
-}
 
 /* ---- exact ---------------------------------------------------------------- */
 
@@ -315,8 +251,8 @@ Test(mrc_exact, empty_and_single)
 Test(mrc_exact, cloudphysics_matches_expected)
 {
     size_t n;
-    uint64_t *keys = mrc_load_cp(&n);
-    if (!keys || mrc_expected_lru(100) < 0) {
+    uint64_t *keys = vmm_test_load_cp(&n);
+    if (!keys || vmm_test_expected("cloudPhysicsIO.txt", "lru", 100) < 0) {
         free(keys);
         cr_skip_test("CloudPhysics trace or expected.tsv not found");
     }
@@ -325,7 +261,7 @@ Test(mrc_exact, cloudphysics_matches_expected)
     cr_assert_eq(c.distinct, 48974);
     static const unsigned sizes[] = {100, 1000, 5000, 10000, 20000};
     for (size_t i = 0; i < 5; i++) {
-        long long want = mrc_expected_lru(sizes[i]);
+        long long want = vmm_test_expected("cloudPhysicsIO.txt", "lru", sizes[i]);
         cr_assert_eq(c.frames[sizes[i] - 1], sizes[i]);
         cr_assert_eq(c.misses[sizes[i] - 1], (double)want, "%u frames: %.0f vs %lld", sizes[i],
                      c.misses[sizes[i] - 1], want);
@@ -365,7 +301,7 @@ Test(mrc_shards, rate_one_and_large_smax_equal_exact)
 Test(mrc_shards, cloudphysics_accuracy)
 {
     size_t n;
-    uint64_t *keys = mrc_load_cp(&n);
+    uint64_t *keys = vmm_test_load_cp(&n);
     if (!keys)
         cr_skip_test("CloudPhysics trace not found");
     vmm_mrc_t ex, fr, fr10, fs;

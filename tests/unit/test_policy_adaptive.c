@@ -15,6 +15,7 @@
 extern const vmm_policy_ops vmm_policy_arc, vmm_policy_2q, vmm_policy_lirs,
     vmm_policy_s3fifo, vmm_policy_clockpro;
 #include "test_util.h"
+#include "real_traces.h"
 
 static const vmm_policy_ops *const adaptive_all[] = {
     &vmm_policy_arc, &vmm_policy_2q, &vmm_policy_lirs, &vmm_policy_s3fifo,
@@ -386,27 +387,6 @@ Test(adaptive_common, reserve_allocation_failures)
 
 /* ---- real traces (libCacheSim's results) ---- */
 
-/* Where ../shared/traces is: beside the repository (CI, make test), or
- * named by VMMSIM_TRACES. NULL if absent. */
-static const char *adaptive_trace_dir(void)
-{
-    static char dir[512];
-    const char *env = getenv("VMMSIM_TRACES");
-    const char *cands[] = {env, "../shared/traces", "../../shared/traces", "/work/shared/traces"};
-    for (size_t i = 0; i < sizeof cands / sizeof cands[0]; i++) {
-        if (!cands[i])
-            continue;
-        snprintf(dir, sizeof dir, "%s/expected.tsv", cands[i]);
-        FILE *f = fopen(dir, "r");
-        if (f) {
-            fclose(f);
-            snprintf(dir, sizeof dir, "%s", cands[i]);
-            return dir;
-        }
-    }
-    return NULL;
-}
-
 typedef struct adaptive_keys {
     uint64_t *k;
     size_t n, cap;
@@ -509,7 +489,7 @@ static double adaptive_known_gap(const char *policy, const char *trace, long fra
 /* Check every row of expected.tsv for `policy` on `trace`. */
 static void adaptive_check_rows(const char *policy, const char *trace)
 {
-    const char *dir = adaptive_trace_dir();
+    const char *dir = vmm_test_trace_dir();
     if (!dir)
         cr_skip_test("../shared/traces not found");
     char path[640];

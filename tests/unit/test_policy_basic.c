@@ -22,6 +22,7 @@
 #include <string.h>
 
 #include "test_util.h"
+#include "real_traces.h"
 
 extern const vmm_policy_ops vmm_policy_fifo, vmm_policy_lru, vmm_policy_clock,
     vmm_policy_aging, vmm_policy_wsclock, vmm_policy_random, vmm_policy_sieve,
@@ -603,72 +604,6 @@ Test(polA_init, alloc_failure_is_enomem)
 
 /* ---- the CloudPhysics trace ------------------------------------------------ */
 
-static const char *polA_trace_dir(void)
-{
-    static const char *const dirs[] = {"../shared/traces", "/work/shared/traces"};
-    const char *env = getenv("VMMSIM_TRACE_DIR");
-    if (env)
-        return env;
-    for (size_t i = 0; i < 2; i++) {
-        char path[512];
-        snprintf(path, sizeof path, "%s/cloudPhysicsIO.txt", dirs[i]);
-        FILE *f = fopen(path, "r");
-        if (f) {
-            fclose(f);
-            return dirs[i];
-        }
-    }
-    return NULL;
-}
-
-static uint64_t *polA_load_trace(size_t *n)
-{
-    const char *dir = polA_trace_dir();
-    char path[512];
-    if (!dir)
-        return NULL;
-    snprintf(path, sizeof path, "%s/cloudPhysicsIO.txt", dir);
-    FILE *f = fopen(path, "r");
-    if (!f)
-        return NULL;
-    size_t cap = 1 << 17, len = 0;
-    uint64_t *keys = malloc(cap * sizeof *keys);
-    unsigned long long v;
-    while (fscanf(f, "%llu", &v) == 1) {
-        if (len == cap)
-            keys = realloc(keys, (cap *= 2) * sizeof *keys);
-        keys[len++] = v;
-    }
-    fclose(f);
-    *n = len;
-    return keys;
-}
-
-/* Faults expected.tsv gives for the CloudPhysics trace, `policy` and
- * `frames`; -1 if absent. */
-static long long polA_expected(const char *policy, unsigned frames)
-{
-    const char *dir = polA_trace_dir();
-    char path[512], line[256];
-    long long faults = -1;
-    if (!dir)
-        return -1;
-    snprintf(path, sizeof path, "%s/expected.tsv", dir);
-    FILE *f = fopen(path, "r");
-    if (!f)
-        return -1;
-    while (fgets(line, sizeof line, f)) {
-        char trace[64], pol[32];
-        unsigned fr;
-        long long n;
-        if (sscanf(line, "%63s %31s %u %lld", trace, pol, &fr, &n) == 4 &&
-            !strcmp(trace, "cloudPhysicsIO.txt") && !strcmp(pol, policy) && fr == frames)
-            faults = n;
-    }
-    fclose(f);
-    return faults;
-}
-
 static const unsigned polA_sizes[] = {100, 1000, 5000, 10000, 20000};
 
 /* Run `ops` over the trace at each size. If `as` names a row set in
@@ -677,8 +612,8 @@ static const unsigned polA_sizes[] = {100, 1000, 5000, 10000, 20000};
 static void polA_trace_check(const vmm_policy_ops *ops, const char *params, const char *as)
 {
     size_t n;
-    uint64_t *keys = polA_load_trace(&n);
-    if (!keys || polA_expected("opt", 100) < 0) {
+    uint64_t *keys = vmm_test_load_cp(&n);
+    if (!keys || vmm_test_expected("cloudPhysicsIO.txt", "opt", 100) < 0) {
         free(keys);
         cr_skip_test("CloudPhysics trace or expected.tsv not found");
     }
@@ -688,12 +623,12 @@ static void polA_trace_check(const vmm_policy_ops *ops, const char *params, cons
         cr_log_info("%s%s%s frames=%u faults=%lld", ops->name, params ? ":" : "",
                     params ? params : "", polA_sizes[i], got);
         if (as) {
-            long long want = polA_expected(as, polA_sizes[i]);
+            long long want = vmm_test_expected("cloudPhysicsIO.txt", as, polA_sizes[i]);
             cr_assert_geq(want, 0, "no %s row for %u frames", as, polA_sizes[i]);
             cr_expect_eq(got, want, "%s frames %u: %lld faults, expected %lld", ops->name,
                          polA_sizes[i], got, want);
         } else {
-            cr_expect_geq(got, polA_expected("opt", polA_sizes[i]));
+            cr_expect_geq(got, vmm_test_expected("cloudPhysicsIO.txt", "opt", polA_sizes[i]));
             cr_expect_leq(got, (long long)n);
         }
     }
