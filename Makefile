@@ -39,7 +39,7 @@ LIBSO := $(BUILD)/libvmmsim.so
 BIN   := $(BUILD)/vmmsim
 TESTBIN := $(BUILD)/unit-tests
 
-.PHONY: all deps run test unit-test cli-test trace-test bench install clean
+.PHONY: all deps run test unit-test cli-test trace-test bench install clean fuzz fuzz-run
 all: $(BIN) $(LIBSO)
 
 # Install what the build needs, once, when it is missing and we are root.
@@ -92,6 +92,22 @@ $(BUILD)/bench/%: bench/%.c $(LIBA)
 bench: $(BIN) $(BENCH_BIN)
 	python3 bench/bench.py ./$(BIN) $(BUILD)/bench/decode
 
+# libFuzzer targets (clang): make fuzz builds them, make fuzz-run runs each
+# for FUZZ_SECONDS from its corpus in fuzz/corpus/NAME (seeded from tests/data).
+FUZZ_SECONDS ?= 60
+FUZZ_TARGETS := $(patsubst fuzz/%.c,build-fuzz/%,$(wildcard fuzz/fuzz_*.c))
+FUZZ_FLAGS := -std=c11 -D_GNU_SOURCE -DVMM_BUILDING -Iinclude -Isrc -g -O1 \
+              -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
+build-fuzz/%: fuzz/%.c $(LIB_SRC) | $(BUILD)/.deps
+	@mkdir -p build-fuzz
+	clang $(FUZZ_FLAGS) -o $@ $< $(LIB_SRC) -lzstd -ljansson -linih -lm
+fuzz: $(FUZZ_TARGETS)
+fuzz-run: fuzz
+	@for t in $(FUZZ_TARGETS); do n=$$(basename $$t); mkdir -p fuzz/corpus/$$n; \
+	  case $$n in fuzz_trace) cp -n tests/data/trace-* tests/data/bad-* fuzz/corpus/$$n/ 2>/dev/null;; \
+	  fuzz_scenario) cp -n tests/data/scenario-*.ini fuzz/corpus/$$n/ 2>/dev/null;; esac; \
+	  echo "== $$n"; ./$$t -max_total_time=$(FUZZ_SECONDS) -max_len=65536 fuzz/corpus/$$n || exit 1; done
+
 vmmsim.pc: vmmsim.pc.in
 	sed -e 's|@PREFIX@|$(PREFIX)|' $< > $@
 install: $(BIN) $(LIBA) $(LIBSO) vmmsim.pc
@@ -102,6 +118,6 @@ install: $(BIN) $(LIBA) $(LIBSO) vmmsim.pc
 	install -m 644 vmmsim.pc $(DESTDIR)$(PREFIX)/lib/pkgconfig/
 
 clean:
-	rm -rf build build-san vmmsim.pc
+	rm -rf build build-san build-fuzz vmmsim.pc
 
 -include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(TEST_OBJ:.o=.d)

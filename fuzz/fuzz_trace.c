@@ -1,0 +1,36 @@
+/* libFuzzer target: arbitrary bytes as a trace file, auto-detected or in
+ * a format chosen by the first byte. Every input must give records or a
+ * clean error, never a crash, a leak or undefined behaviour. */
+#include "vmmsim/vmmsim.h"
+#include <stdio.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    static const char *const formats[] = {NULL, "vmm", "lackey", "pages", "din", "bin"};
+    if (size == 0)
+        return 0;
+    const char *format = formats[data[0] % 6];
+    int fd = memfd_create("trace", 0);
+    if (fd < 0 || write(fd, data + 1, size - 1) != (ssize_t)(size - 1)) {
+        if (fd >= 0)
+            close(fd);
+        return 0;
+    }
+    char path[64];
+    snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
+    vmm_trace_opts_t opts = {.format = format, .data_only = data[0] & 8};
+    vmm_trace_t *t = NULL;
+    vmm_err_t err;
+    if (vmm_trace_open(path, &opts, &t, &err) == 0) {
+        vmm_ref_t buf[256];
+        while (vmm_trace_read(t, buf, 256, &err) > 0)
+            ;
+        vmm_trace_close(t);
+    }
+    close(fd);
+    return 0;
+}
