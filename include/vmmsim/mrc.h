@@ -97,11 +97,29 @@ VMM_API uint32_t vmm_mrc_knee(const vmm_mrc_t *c);
 
 struct vmm_source_spec;   /* vmmsim.h */
 
-/* Feed every page reference of `src` to the `n` builders, reading the
- * source once; page keys are (address space, page number) as in the engine,
- * with pages of `page_size` bytes. *refs_out (may be NULL) gets the number of
- * page references. 0 or a negative code with err naming the file and line. */
+/* One builder per address space, made alike (`ops`, `cfg`) as address
+ * spaces appear in the trace, in order of first reference. Zero it, set ops
+ * and cfg, pass it to vmm_mrc_run, then read b[i] (for the trace's address
+ * space asid[i]); vmm_mrc_split_fini frees the builders. */
+typedef struct vmm_mrc_split {
+    const vmm_mrc_ops *ops;
+    vmm_mrc_cfg_t cfg;
+    vmm_mrc_builder_t *b;   /* n builders */
+    uint32_t *asid;         /* n address-space ids, as in the trace */
+    uint32_t n;
+    size_t cap_b, cap_asid;
+} vmm_mrc_split_t;
+
+VMM_API void vmm_mrc_split_fini(vmm_mrc_split_t *s);
+
+/* Feed every page reference of `src` to the `n` builders (the whole
+ * trace), and, when `split` is not NULL, to the builder of its address
+ * space too; the source is read once. Page keys are (address space, page
+ * number) as in the engine, with pages of `page_size` bytes. *refs_out (may
+ * be NULL) gets the number of page references. 0 or a negative code with
+ * err naming the file and line. */
 VMM_API int vmm_mrc_run(const struct vmm_source_spec *src, uint32_t page_size,
-                        vmm_mrc_builder_t *b, size_t n, uint64_t *refs_out, vmm_err_t *err);
+                        vmm_mrc_builder_t *b, size_t n, vmm_mrc_split_t *split,
+                        uint64_t *refs_out, vmm_err_t *err);
 
 #endif

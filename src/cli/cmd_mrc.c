@@ -35,6 +35,8 @@ static const char mrc_help[] =
     "                        patent: S sampled pages per process\n"
     "      --period T        patent: sampling period (ns/us/ms/s; default 100ms)\n"
     "      --scan            patent: scan accessed bits instead of trace faults\n"
+    "      --per-process     also one curve per process (address space); --csv then\n"
+    "                        has a pid column (pid 'all' for the whole trace)\n"
     "      --policy P        mini: the replacement policy to emulate (default lru)\n"
     "      --params K=V,...  mini: that policy's parameters\n"
     "      --step N          one curve point every N frames (default 1)\n"
@@ -54,7 +56,7 @@ static const char mrc_help[] =
 #define MAX_METHODS 8
 
 enum { M_METHOD = 4000, M_RATE, M_MAXPAGES, M_POLICY, M_PARAMS, M_STEP, M_MAXFRAMES, M_SEED,
-       M_TARGET, M_COMPARE, M_CSV, M_JSON, M_PLOT, M_DATAONLY, M_PERIOD, M_SCAN };
+       M_TARGET, M_COMPARE, M_CSV, M_JSON, M_PLOT, M_DATAONLY, M_PERIOD, M_SCAN, M_PERPROC };
 
 typedef struct mrc_job {
     vmm_source_spec_t src;
@@ -63,6 +65,7 @@ typedef struct mrc_job {
     double target;
     double period_ns;    /* patent */
     int scan;            /* patent */
+    int per_process;     /* also a curve per address space */
     const char *methods[MAX_METHODS];
     int nmethods;
     const char *csv, *json, *plot;
@@ -79,6 +82,9 @@ typedef struct mrc_result {
     int online;             /* patent: the counters below are set */
     uint64_t trace_faults;  /* detected accesses (trace faults or scan hits) */
     double overhead;        /* share of simulated time the sampler cost */
+    vmm_mrc_t *pp;          /* --per-process: one curve per address space */
+    uint32_t *pp_asid;      /* their address-space ids (pids) */
+    uint32_t npp;
 } mrc_result_t;
 
 #define PATENT "patent"
@@ -147,7 +153,8 @@ static int parse_args(mrc_job_t *j, int argc, char **argv)
         {"target", required_argument, 0, M_TARGET}, {"compare", required_argument, 0, M_COMPARE},
         {"csv", required_argument, 0, M_CSV}, {"json", required_argument, 0, M_JSON},
         {"plot", required_argument, 0, M_PLOT}, {"period", required_argument, 0, M_PERIOD},
-        {"scan", no_argument, 0, M_SCAN}, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
+        {"scan", no_argument, 0, M_SCAN}, {"per-process", no_argument, 0, M_PERPROC},
+        {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
     const char *method = "exact";
     int c, rc = 0;
     optind = 1;
@@ -173,6 +180,7 @@ static int parse_args(mrc_job_t *j, int argc, char **argv)
         case M_PLOT: j->plot = optarg; break;
         case M_PERIOD: rc = cli_ns(optarg, "--period", &j->period_ns); break;
         case M_SCAN: j->scan = 1; break;
+        case M_PERPROC: j->per_process = 1; break;
         case 'h': fputs(mrc_help, stdout); return -1;
         default: rc = cli_usage_error("mrc: unknown option (see vmmsim mrc --help)");
         }
@@ -221,6 +229,24 @@ static void job_sizes(mrc_job_t *j, const mrc_result_t *done, int n)
             j->cfg.max_frames = (uint32_t)done[i].curve.distinct;
 }
 
+/* Room for n per-process curves. 0 or VMM_ENOMEM. */
+static int pp_alloc(mrc_result_t *r, uint32_t n)
+{
+    r->pp = calloc(n ? n : 1, sizeof *r->pp);
+    r->pp_asid = calloc(n ? n : 1, sizeof *r->pp_asid);
+    r->npp = n;
+    return r->pp && r->pp_asid ? 0 : VMM_ENOMEM;
+}
+
+static void result_free(mrc_result_t *r)
+{
+    vmm_mrc_free(&r->curve);
+    for (uint32_t i = 0; r->pp && i < r->npp; i++)
+        vmm_mrc_free(&r->pp[i]);
+    free(r->pp);
+    free(r->pp_asid);
+}
+
 /* The patent's method: run the simulator with the sampler on and read the
  * machine-wide curve it built online. */
 static int build_patent(const mrc_job_t *j, mrc_result_t *r)
@@ -251,6 +277,13 @@ static int build_patent(const mrc_job_t *j, mrc_result_t *r)
         r->trace_faults = st.total.trace_faults + st.total.scan_hits;
         r->overhead = st.total.time_ns > 0 ? st.total.sampler_ns / st.total.time_ns : 0;
         r->mem_bytes = 0;
+        if (j->per_process && (rc = pp_alloc(r, st.nas)))
+            vmm_err_set(&err, rc, NULL, 0, -1, "out of memory");
+        for (uint32_t i = 0; !rc && j->per_process && i < st.nas; i++) {
+            r->pp_asid[i] = st.as[i].asid;
+            if ((rc = vmm_get_mrc(m, i, &r->pp[i])))
+                vmm_err_set(&err, rc, NULL, 0, -1, "cannot build the sampler's curve");
+        }
     }
     vmm_destroy(m);
     return rc ? cli_fail(rc, &err) : 0;
@@ -267,15 +300,24 @@ static int build(const mrc_job_t *j, mrc_result_t *r, uint64_t *refs)
     int rc = vmm_mrc_builder_init(&b, vmm_mrc_find(r->method), &j->cfg, &err);
     if (rc)
         return cli_fail(rc, &err);
+    vmm_mrc_split_t split = {.ops = b.ops, .cfg = j->cfg};
     double t0 = now_seconds();
-    rc = vmm_mrc_run(&j->src, (uint32_t)j->page_size, &b, 1, refs, &err);
+    rc = vmm_mrc_run(&j->src, (uint32_t)j->page_size, &b, 1, j->per_process ? &split : NULL,
+                     refs, &err);
     if (!rc) {
         r->mem_bytes = b.ops->mem_bytes(b.st);
         rc = b.ops->curve(b.st, &r->curve);
-        if (rc)
-            vmm_err_set(&err, rc, NULL, 0, -1, "out of memory");
     }
+    if (!rc && j->per_process)
+        rc = pp_alloc(r, split.n);
+    for (uint32_t i = 0; !rc && j->per_process && i < split.n; i++) {
+        r->pp_asid[i] = split.asid[i];
+        rc = split.b[i].ops->curve(split.b[i].st, &r->pp[i]);
+    }
+    if (rc == VMM_ENOMEM)
+        vmm_err_set(&err, rc, NULL, 0, -1, "out of memory");
     r->seconds = now_seconds() - t0;
+    vmm_mrc_split_fini(&split);
     vmm_mrc_builder_fini(&b);
     return rc ? cli_fail(rc, &err) : 0;
 }
@@ -316,6 +358,20 @@ static void print_summary(const mrc_job_t *j, const mrc_result_t *res, int n)
                vmm_mrc_knee(cv), wsb, mae);
     }
     printf("(frames@ = memory for a miss ratio of %g)\n", j->target);
+    const mrc_result_t *pr = &res[primary_index(j, res, n)];
+    if (pr->pp) {
+        printf("\n%s per process:\n%10s %14s %10s %12s %12s\n", pr->method, "pid", "references",
+               "distinct", "knee frames", "frames@");
+        for (uint32_t i = 0; i < pr->npp; i++) {
+            uint32_t ws = vmm_mrc_size_for_ratio(&pr->pp[i], j->target);
+            char wsb[32] = "never";
+            if (ws != UINT32_MAX)
+                snprintf(wsb, sizeof wsb, "%u", ws);
+            printf("%10u %14llu %10.0f %12u %12s\n", pr->pp_asid[i],
+                   (unsigned long long)pr->pp[i].refs, pr->pp[i].distinct,
+                   vmm_mrc_knee(&pr->pp[i]), wsb);
+        }
+    }
     for (int i = 0; i < n; i++)
         if (res[i].online)
             printf("%s: %.1f detected accesses per million references, %.3f%% of simulated "
@@ -332,7 +388,16 @@ static void print_summary(const mrc_job_t *j, const mrc_result_t *res, int n)
     }
 }
 
-static int write_csv(const char *path, const vmm_mrc_t *c)
+static void csv_rows(FILE *f, const char *pid, const vmm_mrc_t *c)
+{
+    for (uint32_t i = 0; i < c->npoints; i++)
+        fprintf(f, "%s%s%u,%.6f,%.0f\n", pid ? pid : "", pid ? "," : "", c->frames[i],
+                c->refs ? c->misses[i] / (double)c->refs : 0, c->misses[i]);
+}
+
+/* The curve as CSV; with per-process curves, a pid column and "all" for
+ * the whole trace. */
+static int write_csv(const char *path, const mrc_result_t *r)
 {
     vmm_outfile_t o;
     vmm_err_t err;
@@ -340,32 +405,27 @@ static int write_csv(const char *path, const vmm_mrc_t *c)
     int rc = vmm_outfile_open(&o, path, &err);
     if (rc)
         return cli_fail(rc, &err);
-    fputs("frames,miss_ratio,misses\n", o.f);
-    for (uint32_t i = 0; i < c->npoints; i++)
-        fprintf(o.f, "%u,%.6f,%.0f\n", c->frames[i], c->refs ? c->misses[i] / (double)c->refs : 0,
-                c->misses[i]);
+    fputs(r->pp ? "pid,frames,miss_ratio,misses\n" : "frames,miss_ratio,misses\n", o.f);
+    csv_rows(o.f, r->pp ? "all" : NULL, &r->curve);
+    for (uint32_t i = 0; r->pp && i < r->npp; i++) {
+        char pid[16];
+        snprintf(pid, sizeof pid, "%u", r->pp_asid[i]);
+        csv_rows(o.f, pid, &r->pp[i]);
+    }
     rc = vmm_outfile_close(&o, 1, &err);
     return rc ? cli_fail(rc, &err) : 0;
 }
 
-static json_t *curve_json(const mrc_job_t *j, const mrc_result_t *r, const mrc_result_t *exact)
+/* A curve's shape: references, distinct pages, knee, memory for the target
+ * and its points as [frames, miss ratio]. */
+static void shape_json(json_t *o, const mrc_job_t *j, const vmm_mrc_t *c)
 {
-    const vmm_mrc_t *c = &r->curve;
     uint32_t ws = vmm_mrc_size_for_ratio(c, j->target);
-    json_t *o = json_object(), *pts = json_array();
-    json_object_set_new(o, "method", json_string(r->method));
+    json_t *pts = json_array();
     json_object_set_new(o, "references", json_integer((json_int_t)c->refs));
     json_object_set_new(o, "distinct_pages", json_real(round(c->distinct)));
-    if (!r->online)
-        json_object_set_new(o, "memory_bytes", json_integer((json_int_t)r->mem_bytes));
     json_object_set_new(o, "knee_frames", json_integer(vmm_mrc_knee(c)));
     json_object_set_new(o, "frames_for_target", ws == UINT32_MAX ? json_null() : json_integer(ws));
-    if (exact)
-        json_object_set_new(o, "mae", json_real(vmm_mrc_mae(c, &exact->curve)));
-    if (r->online) {
-        json_object_set_new(o, "detected_accesses", json_integer((json_int_t)r->trace_faults));
-        json_object_set_new(o, "overhead_share", json_real(r->overhead));
-    }
     for (uint32_t p = 0; p < c->npoints; p++) {
         json_t *pt = json_array();
         json_array_append_new(pt, json_integer(c->frames[p]));
@@ -373,6 +433,31 @@ static json_t *curve_json(const mrc_job_t *j, const mrc_result_t *r, const mrc_r
         json_array_append_new(pts, pt);
     }
     json_object_set_new(o, "points", pts);
+}
+
+static json_t *curve_json(const mrc_job_t *j, const mrc_result_t *r, const mrc_result_t *exact)
+{
+    json_t *o = json_object();
+    json_object_set_new(o, "method", json_string(r->method));
+    if (!r->online)
+        json_object_set_new(o, "memory_bytes", json_integer((json_int_t)r->mem_bytes));
+    if (exact)
+        json_object_set_new(o, "mae", json_real(vmm_mrc_mae(&r->curve, &exact->curve)));
+    if (r->online) {
+        json_object_set_new(o, "detected_accesses", json_integer((json_int_t)r->trace_faults));
+        json_object_set_new(o, "overhead_share", json_real(r->overhead));
+    }
+    shape_json(o, j, &r->curve);
+    if (r->pp) {
+        json_t *pp = json_array();
+        for (uint32_t i = 0; i < r->npp; i++) {
+            json_t *one = json_object();
+            json_object_set_new(one, "pid", json_integer(r->pp_asid[i]));
+            shape_json(one, j, &r->pp[i]);
+            json_array_append_new(pp, one);
+        }
+        json_object_set_new(o, "per_process", pp);
+    }
     return o;
 }
 
@@ -426,7 +511,7 @@ int cmd_mrc(int argc, char **argv)
         if (!to_stdout)
             print_summary(&j, res, n);
         if (j.csv)
-            rc = write_csv(j.csv, &res[primary_index(&j, res, n)].curve);
+            rc = write_csv(j.csv, &res[primary_index(&j, res, n)]);
         if (!rc && j.json)
             rc = write_json(j.json, &j, res, n);
         if (!rc && j.plot) {
@@ -437,7 +522,7 @@ int cmd_mrc(int argc, char **argv)
         }
     }
     for (int i = 0; i < n; i++)
-        vmm_mrc_free(&res[i].curve);
+        result_free(&res[i]);
     free(j.compare_buf);
     return rc;
 }

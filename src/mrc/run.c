@@ -42,6 +42,37 @@ static int as_index(keyer_t *k, uint32_t asid, uint32_t *idx)
     return 0;
 }
 
+/* The builder of address-space index `as`, made when first needed (indices
+ * arrive in order: a new one is always split->n). */
+static int split_builder(vmm_mrc_split_t *sp, uint32_t as, uint32_t asid, vmm_mrc_builder_t **out)
+{
+    if (as < sp->n) {
+        *out = &sp->b[as];
+        return 0;
+    }
+    if (vmm_grow(&sp->b, &sp->cap_b, sp->n + 1, sizeof *sp->b) ||
+        vmm_grow(&sp->asid, &sp->cap_asid, sp->n + 1, sizeof *sp->asid))
+        return VMM_ENOMEM;
+    int rc = vmm_mrc_builder_init(&sp->b[sp->n], sp->ops, &sp->cfg, NULL);
+    if (rc)
+        return rc;
+    sp->asid[sp->n] = asid;
+    *out = &sp->b[sp->n++];
+    return 0;
+}
+
+void vmm_mrc_split_fini(vmm_mrc_split_t *sp)
+{
+    for (uint32_t i = 0; i < sp->n; i++)
+        vmm_mrc_builder_fini(&sp->b[i]);
+    vmm_free(sp->b);
+    vmm_free(sp->asid);
+    sp->b = NULL;
+    sp->asid = NULL;
+    sp->n = 0;
+    sp->cap_b = sp->cap_asid = 0;
+}
+
 /* Hand keys[0..n) to every builder. */
 static int flush(const uint64_t *keys, size_t n, vmm_mrc_builder_t *b, size_t nb)
 {
@@ -60,12 +91,15 @@ static int flush(const uint64_t *keys, size_t n, vmm_mrc_builder_t *b, size_t nb
 
 /* Feed one batch of records to every builder, through `keys` (MRC_KEYS). */
 static int feed(keyer_t *k, const vmm_ref_t *refs, long n, uint64_t *keys,
-                vmm_mrc_builder_t *b, size_t nb, uint64_t *count)
+                vmm_mrc_builder_t *b, size_t nb, vmm_mrc_split_t *sp, uint64_t *count)
 {
     size_t nk = 0;
     for (long i = 0; i < n; i++) {
         uint32_t as;
+        vmm_mrc_builder_t *own = NULL;
         int rc = as_index(k, refs[i].asid, &as);
+        if (!rc && sp)
+            rc = split_builder(sp, as, refs[i].asid, &own);
         if (rc)
             return rc;
         uint64_t vpn = refs[i].addr >> k->shift, np = vmm_ref_pages(&refs[i], k->shift);
@@ -75,7 +109,12 @@ static int feed(keyer_t *k, const vmm_ref_t *refs, long n, uint64_t *keys,
                     return rc;
                 nk = 0;
             }
-            keys[nk++] = ((uint64_t)as << 52) | ((vpn + p) & ((1ull << 52) - 1));
+            keys[nk] = ((uint64_t)as << 52) | ((vpn + p) & ((1ull << 52) - 1));
+            /* the per-address-space builders take keys one by one: batching
+             * them would need a buffer per address space */
+            if (own && (rc = own->ops->access(own->st, keys[nk])))
+                return rc;
+            nk++;
         }
         *count += np;
     }
@@ -83,7 +122,7 @@ static int feed(keyer_t *k, const vmm_ref_t *refs, long n, uint64_t *keys,
 }
 
 int vmm_mrc_run(const struct vmm_source_spec *src, uint32_t page_size, vmm_mrc_builder_t *b,
-                size_t n, uint64_t *refs_out, vmm_err_t *err)
+                size_t n, vmm_mrc_split_t *split, uint64_t *refs_out, vmm_err_t *err)
 {
     if (page_size < 512 || (page_size & (page_size - 1)))
         return vmm_err_set(err, VMM_EINVAL, NULL, 0, -1,
@@ -108,7 +147,7 @@ int vmm_mrc_run(const struct vmm_source_spec *src, uint32_t page_size, vmm_mrc_b
             break;
         }
         records += (uint64_t)got;
-        rc = feed(&k, buf, got, keys, b, n, &refs);
+        rc = feed(&k, buf, got, keys, b, n, split, &refs);
         if (rc == VMM_ERANGE)
             vmm_err_set(err, rc, src->trace, 0, -1, "more than %u address spaces", MRC_MAX_AS);
         else if (rc)

@@ -157,6 +157,17 @@ done
 python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert [c["method"] for c in d["curves"]] == ["exact","shards","patent"]; assert d["curves"][0]["mae"] == 0' "$tmp/mrc.json" && ok || bad "mrc JSON"
 grep -q "<svg" "$tmp/mrc.svg" && ok || bad "mrc plot"
 
+# per process: each pid's curve equals the curve of that pid's references alone
+"$VMMSIM" gen -t working_set -n 60000 -p 3 -s 2 -o "$tmp/w3.vmm" 2>/dev/null
+"$VMMSIM" mrc -t "$tmp/w3.vmm" --per-process --csv "$tmp/pp.csv" >/dev/null 2>"$tmp/err" || bad "mrc --per-process: $(cat "$tmp/err")"
+[ "$(head -1 "$tmp/pp.csv")" = "pid,frames,miss_ratio,misses" ] && ok || bad "per-process CSV header"
+for pid in 0 2; do
+    grep "^$pid " "$tmp/w3.vmm" >"$tmp/one-pid.vmm"
+    "$VMMSIM" mrc -t "$tmp/one-pid.vmm" --csv "$tmp/one.csv" >/dev/null
+    awk -F, -v p=$pid '$1 == p { print $2 "," $3 "," $4 }' "$tmp/pp.csv" >"$tmp/from-pp.csv"
+    tail -n +2 "$tmp/one.csv" | cmp -s - "$tmp/from-pp.csv" && ok || bad "per-process curve of pid $pid"
+done
+
 # --- the seed simulator's options ----------------------------------------
 expect 0 "" -- -t "$tmp/good.vmm" -r 1 -p 4096 -s 16 -v 64 -a LRU -T 16 --tlb-policy FIFO \
     --pt-type TWO_LEVEL -n 10 --seed 3 -o "$tmp/seed.json" --csv "$tmp/seed.csv" -q
