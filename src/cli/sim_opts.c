@@ -117,6 +117,12 @@ int sim_opts_finish(sim_opts_t *so)
         if (!so->vspace_mb || so->vspace_mb > (1ull << 44))
             return cli_usage_error("--vspace: expected 1 to 2^44 MiB");
         so->cfg.va_limit = so->vspace_mb << 20;
+        /* the page tables cover just that space (as the seed's -v sized its
+         * single-level table); at least 20 bits */
+        unsigned bits = 20;
+        while (bits < 64 && (1ull << bits) < so->cfg.va_limit)
+            bits++;
+        so->cfg.va_bits = bits;
     }
     so->src.topts.page_size = so->cfg.page_size;
     return 0;

@@ -27,7 +27,8 @@ typedef struct sim_opts {
     "      --frames N       machine memory in frames (overrides -r)\n"                   \
     "  -p, --page-size B    page size in bytes (default 4096)\n"                         \
     "  -s, --swap MB        swap size in MiB (default: unlimited)\n"                     \
-    "  -v, --vspace MB      virtual address space per process in MiB (default: no limit)\n" \
+    "  -v, --vspace MB      virtual address space per process in MiB (default: the page\n" \
+    "                       table's own, 48 bits for radix4); sizes the page tables\n" \
     "policy:\n"                                                                          \
     "  -a, --policy NAME    replacement policy (default clock; vmmsim policies lists them)\n" \
     "      --params K=V,..  policy parameters\n"                                          \
