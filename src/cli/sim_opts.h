@@ -26,7 +26,7 @@ typedef struct sim_opts {
     "  -r, --ram MB         machine memory in MiB (default 64)\n"                        \
     "      --frames N       machine memory in frames (overrides -r)\n"                   \
     "  -p, --page-size B    page size in bytes (default 4096)\n"                         \
-    "  -s, --swap MB        swap size in MiB (default: unlimited)\n"                     \
+    "  -s, --swap MB        swap size in MiB (default and 0: unlimited)\n"              \
     "  -v, --vspace MB      virtual address space per process in MiB (default: the page\n" \
     "                       table's own, 48 bits for radix4); sizes the page tables\n" \
     "policy:\n"                                                                          \
