@@ -101,6 +101,11 @@ VMM_API void vmm_policy_fini(vmm_policy_t *p);
  * reported by vmm_params_check(). */
 VMM_API int vmm_params_get_double(const char *params, const char *key, double *out,
                                   vmm_err_t *err);
+/* Parameter `key` of policy `policy` as a number in [lo, hi], or `def` when
+ * absent. 0, or VMM_EINVAL with a message naming the policy, the key and
+ * the range. */
+VMM_API int vmm_params_get_range(const char *params, const char *policy, const char *key,
+                                 double def, double lo, double hi, double *out, vmm_err_t *err);
 /* Check that every key in `params` is in the NULL-terminated `known` list. */
 VMM_API int vmm_params_check(const char *params, const char *const *known,
                              const char *policy, vmm_err_t *err);

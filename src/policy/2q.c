@@ -74,29 +74,15 @@ static void tq_fini(void *st)
     memset(s, 0, sizeof *s);
 }
 
-/* Read a fraction of the frames in [0, 1]; `def` when absent. */
-static int tq_fraction(const char *params, const char *key, double def, double *out,
-                       vmm_err_t *err)
-{
-    *out = def;
-    int rc = vmm_params_get_double(params, key, out, err);
-    if (rc < 0)
-        return rc;
-    if (*out < 0 || *out > 1)
-        return vmm_err_set(err, VMM_EINVAL, NULL, 0, -1,
-                           "policy 2q: %s must be in [0, 1], got %g", key, *out);
-    return 0;
-}
-
 static int tq_init(void *st, const vmm_policy_cfg_t *cfg, vmm_err_t *err)
 {
     tq_state *s = st;
     double kin, kout;
     int rc = vmm_params_check(cfg->params, tq_params, "2q", err);
     if (!rc)
-        rc = tq_fraction(cfg->params, "kin", 0.25, &kin, err);
+        rc = vmm_params_get_range(cfg->params, "2q", "kin", 0.25, 0, 1, &kin, err);
     if (!rc)
-        rc = tq_fraction(cfg->params, "kout", 0.5, &kout, err);
+        rc = vmm_params_get_range(cfg->params, "2q", "kout", 0.5, 0, 1, &kout, err);
     if (rc)
         return rc;
     /* Truncation, as libCacheSim sizes its sub-queues. */

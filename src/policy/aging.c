@@ -52,15 +52,12 @@ static int aging_param(const char *params, const char *key, double lo, double hi
                        uint64_t *out, vmm_err_t *err)
 {
     double d;
-    int rc = vmm_params_get_double(params, key, &d, err);
-    if (rc < 0)
+    int rc = vmm_params_get_range(params, "aging", key, (double)*out, lo, hi, &d, err);
+    if (rc)
         return rc;
-    if (rc == 0)
-        return 0;
-    if (d < lo || d > hi || d != floor(d))
+    if (d != floor(d))
         return vmm_err_set(err, VMM_EINVAL, NULL, 0, -1,
-                           "policy aging: parameter %s: expected an integer from %.0f to %.0f",
-                           key, lo, hi);
+                           "policy aging: parameter %s: expected an integer, got %g", key, d);
     *out = (uint64_t)d;
     return 0;
 }

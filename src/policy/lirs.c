@@ -98,28 +98,15 @@ static void lirs_fini(void *st)
     memset(s, 0, sizeof *s);
 }
 
-static int lirs_param(const char *params, const char *key, double def, double lo, double hi,
-                      double *out, vmm_err_t *err)
-{
-    *out = def;
-    int rc = vmm_params_get_double(params, key, out, err);
-    if (rc < 0)
-        return rc;
-    if (*out < lo || *out > hi)
-        return vmm_err_set(err, VMM_EINVAL, NULL, 0, -1,
-                           "policy lirs: %s must be in [%g, %g], got %g", key, lo, hi, *out);
-    return 0;
-}
-
 static int lirs_init(void *st, const vmm_policy_cfg_t *cfg, vmm_err_t *err)
 {
     lirs_state *s = st;
     double hir, stack;
     int rc = vmm_params_check(cfg->params, lirs_params, "lirs", err);
     if (!rc)
-        rc = lirs_param(cfg->params, "hir", 0.01, 0, 0.5, &hir, err);
+        rc = vmm_params_get_range(cfg->params, "lirs", "hir", 0.01, 0, 0.5, &hir, err);
     if (!rc)
-        rc = lirs_param(cfg->params, "stack", 2, 1, 1000, &stack, err);
+        rc = vmm_params_get_range(cfg->params, "lirs", "stack", 2, 1, 1000, &stack, err);
     if (rc)
         return rc;
     s->c = cfg->nframes;

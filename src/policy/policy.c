@@ -75,6 +75,19 @@ int vmm_params_get_double(const char *params, const char *key, double *out, vmm_
     return 1;
 }
 
+int vmm_params_get_range(const char *params, const char *policy, const char *key, double def,
+                         double lo, double hi, double *out, vmm_err_t *err)
+{
+    *out = def;
+    int rc = vmm_params_get_double(params, key, out, err);
+    if (rc < 0)
+        return rc;
+    if (*out < lo || *out > hi)
+        return vmm_err_set(err, VMM_EINVAL, NULL, 0, -1, "policy %s: %s must be in [%g, %g], got %g",
+                           policy, key, lo, hi, *out);
+    return 0;
+}
+
 int vmm_params_check(const char *params, const char *const *known, const char *policy,
                      vmm_err_t *err)
 {

@@ -84,31 +84,17 @@ static void s3_fini(void *st)
     memset(s, 0, sizeof *s);
 }
 
-/* Parameter `key` in [lo, hi], `def` when absent. */
-static int s3_param(const char *params, const char *key, double def, double lo, double hi,
-                    double *out, vmm_err_t *err)
-{
-    *out = def;
-    int rc = vmm_params_get_double(params, key, out, err);
-    if (rc < 0)
-        return rc;
-    if (*out < lo || *out > hi)
-        return vmm_err_set(err, VMM_EINVAL, NULL, 0, -1,
-                           "policy s3fifo: %s must be in [%g, %g], got %g", key, lo, hi, *out);
-    return 0;
-}
-
 static int s3_init(void *st, const vmm_policy_cfg_t *cfg, vmm_err_t *err)
 {
     s3_state *s = st;
     double small, ghost, move;
     int rc = vmm_params_check(cfg->params, s3_params, "s3fifo", err);
     if (!rc)
-        rc = s3_param(cfg->params, "small", 0.10, 0, 1, &small, err);
+        rc = vmm_params_get_range(cfg->params, "s3fifo", "small", 0.10, 0, 1, &small, err);
     if (!rc)
-        rc = s3_param(cfg->params, "ghost", 0.90, 0, 16, &ghost, err);
+        rc = vmm_params_get_range(cfg->params, "s3fifo", "ghost", 0.90, 0, 16, &ghost, err);
     if (!rc)
-        rc = s3_param(cfg->params, "move", 2, 1, 4, &move, err);
+        rc = vmm_params_get_range(cfg->params, "s3fifo", "move", 2, 1, 4, &move, err);
     if (rc)
         return rc;
     if (move != (uint32_t)move)
