@@ -174,4 +174,17 @@ static inline uint64_t gen_prob32(double p)
     return (uint64_t)(p * 4294967296.0 + 0.5);
 }
 
+/* The cyclic walk 0, 1, ..., pages-1, 0, ... that sequential and thrashing
+ * share (pat_sequential.c); they differ only in the default of `pages`. */
+typedef struct gen_cycle_conf {
+    uint64_t pages;   /* key: length of the cycle */
+} gen_cycle_conf;
+
+typedef struct gen_cycle_state {
+    uint64_t next;    /* page of the next reference */
+} gen_cycle_state;
+
+uint64_t gen_cycle_footprint(const void *conf);
+void gen_cycle_fill(const void *conf, void *st, vmm_rng_t *rng, uint64_t *out, size_t n);
+
 #endif

@@ -7,37 +7,30 @@
  * records at its k-th reference are on page k mod pages. */
 #include "gen_int.h"
 
-typedef struct seq_conf {
-    uint64_t pages;   /* key; 0 = the whole address space */
-} seq_conf;
-
-typedef struct seq_state {
-    uint64_t next;    /* page of the next reference */
-} seq_state;
-
+/* gen_cycle_conf's pages: 0 = the whole address space */
 static const gen_key seq_keys[] = {
-    {"pages", NULL, GEN_COUNT, offsetof(seq_conf, pages), NULL, 1, 0, 0, 0},
+    {"pages", NULL, GEN_COUNT, offsetof(gen_cycle_conf, pages), NULL, 1, 0, 0, 0},
     {NULL, NULL, 0, 0, NULL, 0, 0, 0, 0},
 };
 
-static uint64_t seq_footprint(const void *conf)
+uint64_t gen_cycle_footprint(const void *conf)
 {
-    return ((const seq_conf *)conf)->pages;
+    return ((const gen_cycle_conf *)conf)->pages;
 }
 
 static int seq_prepare(void *conf, const gen_env *env, vmm_err_t *err)
 {
-    seq_conf *c = conf;
+    gen_cycle_conf *c = conf;
     if (!c->pages)
         c->pages = env->span;
     (void)err;
     return 0;
 }
 
-static void seq_fill(const void *conf, void *st, vmm_rng_t *rng, uint64_t *out, size_t n)
+void gen_cycle_fill(const void *conf, void *st, vmm_rng_t *rng, uint64_t *out, size_t n)
 {
-    uint64_t pages = ((const seq_conf *)conf)->pages;
-    seq_state *s = st;
+    uint64_t pages = ((const gen_cycle_conf *)conf)->pages;
+    gen_cycle_state *s = st;
     uint64_t next = s->next;
     for (size_t i = 0; i < n; i++) {
         out[i] = next;
@@ -51,9 +44,9 @@ const gen_pattern gen_sequential = {
     .name = "sequential",
     .alias = "seq",
     .keys = seq_keys,
-    .conf_size = sizeof(seq_conf),
-    .state_size = sizeof(seq_state),
-    .footprint = seq_footprint,
+    .conf_size = sizeof(gen_cycle_conf),
+    .state_size = sizeof(gen_cycle_state),
+    .footprint = gen_cycle_footprint,
     .prepare = seq_prepare,
-    .fill = seq_fill,
+    .fill = gen_cycle_fill,
 };

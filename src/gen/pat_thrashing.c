@@ -10,42 +10,17 @@
  * default. */
 #include "gen_int.h"
 
-typedef struct thr_conf {
-    uint64_t pages;   /* key: length of the cycle */
-} thr_conf;
-
-typedef struct thr_state {
-    uint64_t next;    /* page of the next reference */
-} thr_state;
-
+/* the cycle is sequential's (gen_cycle_fill); only the default differs */
 static const gen_key thr_keys[] = {
-    {"pages", NULL, GEN_COUNT, offsetof(thr_conf, pages), "512", 1, 0, 0, 0},
+    {"pages", NULL, GEN_COUNT, offsetof(gen_cycle_conf, pages), "512", 1, 0, 0, 0},
     {NULL, NULL, 0, 0, NULL, 0, 0, 0, 0},
 };
-
-static uint64_t thr_footprint(const void *conf)
-{
-    return ((const thr_conf *)conf)->pages;
-}
-
-static void thr_fill(const void *conf, void *st, vmm_rng_t *rng, uint64_t *out, size_t n)
-{
-    uint64_t pages = ((const thr_conf *)conf)->pages;
-    thr_state *s = st;
-    uint64_t next = s->next;
-    for (size_t i = 0; i < n; i++) {
-        out[i] = next;
-        next = next + 1 == pages ? 0 : next + 1;
-    }
-    s->next = next;
-    (void)rng;
-}
 
 const gen_pattern gen_thrashing = {
     .name = "thrashing",
     .keys = thr_keys,
-    .conf_size = sizeof(thr_conf),
-    .state_size = sizeof(thr_state),
-    .footprint = thr_footprint,
-    .fill = thr_fill,
+    .conf_size = sizeof(gen_cycle_conf),
+    .state_size = sizeof(gen_cycle_state),
+    .footprint = gen_cycle_footprint,
+    .fill = gen_cycle_fill,
 };
