@@ -598,6 +598,16 @@ static inline int translate(vmm_t *m, uint32_t as, uint64_t vpn, uint32_t *pid, 
     return a->smp ? smp_select(m, as, vpn, *pid) : 0;
 }
 
+/* Index of the current page reference's next use (the OPT prepass stores
+ * UINT32_MAX for none), or VMM_NEVER without a prepass. */
+static inline uint64_t next_use(const vmm_t *m)
+{
+    if (!m->next_use)
+        return VMM_NEVER;
+    uint32_t n = m->next_use[m->now];
+    return n == UINT32_MAX ? VMM_NEVER : n;
+}
+
 static inline int access_page(vmm_t *m, uint32_t as, uint64_t vpn, unsigned op)
 {
     vmm_as_t *a = &m->as[as];
@@ -617,9 +627,7 @@ static inline int access_page(vmm_t *m, uint32_t as, uint64_t vpn, unsigned op)
         return rc;
     vmm_pref_t r = {.key = vmm_page_key(as, vpn), .now = m->now, .page = pid,
                     .frame = m->pages[pid].frame, .write = op == VMM_OP_WRITE,
-                    .next_use = m->next_use ? m->next_use[m->now] : VMM_NEVER};
-    if (m->next_use && r.next_use == UINT32_MAX)
-        r.next_use = VMM_NEVER;
+                    .next_use = next_use(m)};
     m->now++;
     if (r.frame != VMM_NOFRAME) {
         m->pol.ops->on_hit(m->pol.st, &r);
