@@ -50,7 +50,7 @@ typedef struct vmm_balance_cfg {
     int goal;               /* VMM_BALANCE_MIN_MISSES or VMM_BALANCE_EQUAL_RATIO (mrc) */
     uint64_t step;          /* pages per move, >= 1; default 256 (1 MiB of 4 KiB pages) */
     uint64_t max_move;      /* pages that may change owner per period; 0 = no cap */
-    uint32_t lookahead;     /* mrc: steps looked ahead past a plateau, 1..64; default 8 */
+    uint32_t lookahead;     /* mrc: steps looked ahead past a plateau; 0 = up to the limit; default 8 */
 } vmm_balance_cfg_t;
 
 /* Fill `cfg` with the defaults above (max_move 0). */

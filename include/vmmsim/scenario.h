@@ -35,6 +35,7 @@ enum { VMM_SWAP_NONE = 0, VMM_SWAP_SSD = 1, VMM_SWAP_DISK = 2 }; /* host.swap */
 enum { VMM_SCHED_RR = 0, VMM_SCHED_CREDIT = 1 };               /* host.scheduler */
 enum { VMM_BAL_STATIC = 0, VMM_BAL_SHARES = 1, VMM_BAL_MRC = 2 }; /* host.balancer */
 enum { VMM_GOAL_MIN_WEIGHTED_MISSES = 0, VMM_GOAL_EQUAL_MISS_RATIO = 1 }; /* host.goal */
+enum { VMM_RECLAIM_BALLOON = 0, VMM_RECLAIM_SWAP = 1 };       /* host.reclaim */
 enum { VMM_NUMA_FIRST_TOUCH = 0, VMM_NUMA_INTERLEAVE = 1, VMM_NUMA_PREFERRED = 2 }; /* vm.numa */
 enum { VMM_SRC_TRACE = 0, VMM_SRC_GENERATE = 1 };              /* vmm_scn_source_t.kind */
 
@@ -58,10 +59,12 @@ typedef struct vmm_host_spec {
     const char *nested_pt;     /* nested (EPT/NPT) table kind (mmu registry name; static) */
     int nested;                /* VMM_NESTED_EPT or _SHADOW */
     uint32_t pwc_entries;      /* page-walk cache entries per level; 0 = none */
+    double shadow_sync_ns;     /* shadow mode: trapping a guest page-table update */
     double tlb_ns;             /* TLB lookup */
     double minor_fault_ns;     /* first touch: allocate and zero a frame */
     uint64_t compressed;       /* compressed-memory tier capacity, bytes; 0 = no tier */
     double compressed_ns;      /* fault from the compressed tier */
+    int reclaim;               /* VMM_RECLAIM_*: who picks the pages a shrinking VM loses */
     int swap;                  /* VMM_SWAP_*: the swap device */
     uint64_t ssd_capacity;     /* bytes; 0 = unlimited */
     double ssd_ns;             /* fault from SSD swap */
@@ -73,8 +76,13 @@ typedef struct vmm_host_spec {
     int balancer;              /* VMM_BAL_* */
     double period_ns;          /* balancer period, simulated time */
     int goal;                  /* VMM_GOAL_* (MRC balancer) */
+    uint64_t step;             /* bytes the balancer moves at a time */
+    uint64_t max_move;         /* bytes that may change owner per period; 0 = no cap */
     double tau;                /* idle memory tax rate, 0 <= tau < 1 */
     uint32_t active_sample;    /* pages sampled per period for the active fraction */
+    uint32_t mrc_pages;        /* patent MRC sampler: pages sampled per VM (S) */
+    double mrc_period_ns;      /* patent MRC sampler: sampling period */
+    int numa_migrate;          /* 1: move a page to the node that uses it */
     uint64_t seed;             /* every random choice of the run */
 } vmm_host_spec_t;
 

@@ -22,7 +22,8 @@
  * MRCs need not be convex (a loop slightly larger than the allocation gives
  * a plateau, then a cliff), so one step's gain can be zero just before a
  * large gain. The receiver side looks ahead: a VM's gain is its best
- * average gain per page over the next 1..cfg->lookahead steps, and the move
+ * average gain per page over the next 1..cfg->lookahead steps (0: every
+ * chunk up to the VM's limit, as UCP's lookahead does), and the move
  * takes that whole chunk (the lookahead of Qureshi and Patt's utility-based
  * cache partitioning, MICRO'06). The donor side uses the exact loss of the
  * chunk, which is what the move costs.
@@ -69,7 +70,8 @@ static uint64_t best_chunk(const vmm_balance_plan_t *p, size_t i, double *rate)
     uint64_t t = p->target[i], room = p->vms[i].limit - t, best = 0;
     double base = wmiss(p, i, t), qbase = wratio(p, i, t);
     *rate = 0;
-    for (uint32_t j = 1; j <= p->cfg->lookahead; j++) {
+    uint64_t steps = p->cfg->lookahead ? p->cfg->lookahead : UINT64_MAX;
+    for (uint64_t j = 1; j <= steps; j++) {
         uint64_t c = p->cfg->step > room / j ? room : j * p->cfg->step;
         if (p->cfg->goal == VMM_BALANCE_EQUAL_RATIO) {
             if (wratio(p, i, t + c) < qbase) {

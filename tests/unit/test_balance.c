@@ -626,10 +626,6 @@ Test(balance_cfg, bad_config_and_views)
     cfg = bcfg(0, 0);
     expect_einval(&cfg, v, 2, 1000, "step");
     cfg = bcfg(10, 0);
-    cfg.lookahead = 0;
-    expect_einval(&cfg, v, 2, 1000, "lookahead");
-    cfg.lookahead = 65;
-    expect_einval(&cfg, v, 2, 1000, "lookahead");
     cfg = bcfg(10, 0);
     expect_einval(NULL, v, 2, 1000, "configuration");
     expect_einval(&cfg, NULL, 2, 1000, "no VMs");

@@ -1,0 +1,264 @@
+/* Work the hypervisor does besides translating references: the two
+ * samplers that run inside the MMU, and once per period the balancer.
+ *
+ * The patent MRC sampler (US 9,223,722, docs/mrc-patent.md): S pages of
+ * each VM, chosen by a hash of their guest-physical page number, are traced
+ * (unmapped); their next walk traps into the VMM, which updates the chunked
+ * LRU list and leaves the page untraced for one sampling period.
+ *
+ * ESX active-memory sampling (Waldspurger, OSDI'02, section 5.3): at the
+ * start of each period `host.active_sample` random pages of each VM are
+ * unmapped; a page touched during the period traps once and counts as
+ * active. The fraction feeds the idle memory tax through the fast/slow
+ * moving averages of balance.h.
+ *
+ * Every period (host.period of simulated time) the balancer sees each VM's
+ * allocation, bounds, shares, active fraction, reference rate and MRC and
+ * returns new allocations; a VM that must shrink gives up pages at once
+ * (balloon or host swap), a VM that grows takes free frames as it faults. */
+#include "host_int.h"
+#include "mrc/patent.h"
+#include "util/alloc.h"
+#include <string.h>
+
+/* --- patent MRC sampler ---------------------------------------------------- */
+
+int host_smp_select(host_t *h, host_vm_t *vm, uint32_t pid)
+{
+    host_page_t *pg = &h->pages[pid];
+    uint32_t gone;
+    int rc = vmm_patent_offer(vm->smp, pid, vmm_hash64(pg->gpn ^ h->smp_salt), &gone);
+    if (rc <= 0)
+        return rc;
+    pg->flags |= HP_SAMPLED | HP_TRACED;
+    if (gone != UINT32_MAX)
+        h->pages[gone].flags &= (uint8_t)~(HP_SAMPLED | HP_TRACED);
+    return 0;
+}
+
+static void charge(host_vm_t *vm, double ns, double *t)
+{
+    vm->r.sampler_ns += ns;
+    *t += ns;
+}
+
+/* A walk reached a page one of the samplers watches: it traps. */
+int host_smp_walk(host_t *h, host_vm_t *vm, host_page_t *pg, uint32_t pid, double now,
+                  double *t)
+{
+    if (pg->flags & HP_ACT_SAMPLED) {
+        pg->flags = (uint8_t)((pg->flags & ~HP_ACT_SAMPLED) | HP_ACT_TOUCHED);
+        vm->act_touched++;
+        vm->r.active_faults++;
+        charge(vm, HOST_TRAP_NS, t);
+    }
+    if (!(pg->flags & HP_TRACED))
+        return 0;
+    pg->flags &= (uint8_t)~HP_TRACED;
+    vm->r.trace_faults++;
+    charge(vm, HOST_TRAP_NS, t);
+    vmm_patent_touch(vm->smp, pid);
+    double due = now + h->hs->mrc_period_ns;
+    if (vmm_patent_defer(vm->smp, pid, due))
+        return VMM_ENOMEM;
+    if (due < vm->smp_due)
+        vm->smp_due = due;
+    return 0;
+}
+
+/* Re-install the traces that are due by `now`; returns their cost. */
+double host_smp_tick(host_t *h, host_vm_t *vm, double now)
+{
+    double t = 0;
+    while (vmm_patent_next_due(vm->smp) <= now) {
+        uint32_t pid = vmm_patent_pop_due(vm->smp);
+        host_page_t *pg = &h->pages[pid];
+        if ((pg->flags & (HP_SAMPLED | HP_TRACED)) != HP_SAMPLED)
+            continue;
+        pg->flags |= HP_TRACED;
+        host_shootdown(h, pg);
+        charge(vm, HOST_RETRACE_NS, &t);
+    }
+    vm->smp_due = vmm_patent_next_due(vm->smp);
+    return t;
+}
+
+/* The VM's MRC so far: the patent sampler's, a builder's, or none. */
+static int vm_mrc(host_vm_t *vm, vmm_mrc_t *out)
+{
+    memset(out, 0, sizeof *out);
+    if (vm->smp)
+        return vmm_patent_curve(vm->smp, vm->r.refs, out);
+    if (vm->mrcb.st)
+        return vm->mrcb.ops->curve(vm->mrcb.st, out);
+    return 0;
+}
+
+/* --- active-memory sampling -------------------------------------------------- */
+
+/* Unmap this period's sample: pages picked among the guest pages the VM has
+ * touched, found through its nested table. */
+static void act_begin(host_t *h, uint32_t i)
+{
+    host_vm_t *vm = &h->vms[i];
+    for (uint32_t k = 0; k < vm->act_n; k++)
+        h->pages[vm->act_pick[k]].flags &= (uint8_t)~(HP_ACT_SAMPLED | HP_ACT_TOUCHED);
+    uint64_t seed = h->hs->seed ^ vmm_hash64(i + 1);
+    vm->act_n = vmm_active_pick(seed, h->period, vm->npages, h->acfg.samples, vm->act_pick);
+    vm->act_touched = 0;
+    for (uint32_t k = 0; k < vm->act_n; k++) {
+        unsigned refs;
+        uint32_t pid = h->npt_ops->lookup(vm->npt, vm->act_pick[k], &refs);
+        vm->act_pick[k] = pid;
+        h->pages[pid].flags |= HP_ACT_SAMPLED;
+        host_shootdown(h, &h->pages[pid]);
+    }
+}
+
+static void act_end(host_t *h, host_vm_t *vm)
+{
+    vm->act = vmm_active_update(vm->act, &h->acfg, vm->act_touched, vm->act_n);
+    vm->r.active = vmm_active_estimate(vm->act, &h->acfg, 0, 0);
+}
+
+/* --- the balancer -------------------------------------------------------------- */
+
+static int log_decisions(host_t *h, const vmm_balance_result_t *br, double now)
+{
+    vmm_host_result_t *res = h->res;
+    for (size_t k = 0; k < br->nlog; k++) {
+        if (vmm_grow(&res->log, &h->log_cap, res->nlog + 1, sizeof *res->log))
+            return VMM_ENOMEM;
+        res->log[res->nlog++] = (vmm_host_decision_t){.t_ns = now, .period = h->period,
+                                                      .move = br->log[k]};
+    }
+    return 0;
+}
+
+static int sample_alloc(host_t *h, double now)
+{
+    vmm_host_result_t *res = h->res;
+    if (vmm_grow(&res->alloc, &h->alloc_cap, res->nalloc + h->nvms, sizeof *res->alloc))
+        return VMM_ENOMEM;
+    for (uint32_t i = 0; i < h->nvms; i++) {
+        host_vm_t *vm = &h->vms[i];
+        double mr = vm->period_refs ? (double)vm->period_faults / (double)vm->period_refs : 0;
+        res->alloc[res->nalloc++] = (vmm_alloc_sample_t){
+            .t_ns = now, .vm = i, .alloc = vm->alloc, .resident = vm->resident,
+            .active = vm->r.active, .miss_ratio = mr};
+        vm->period_refs = vm->period_faults = 0;
+    }
+    return 0;
+}
+
+/* Shrink first (freeing frames), then grow. */
+static int apply_targets(host_t *h, const uint64_t *target)
+{
+    int balloon = h->hs->reclaim == VMM_RECLAIM_BALLOON;
+    for (uint32_t i = 0; i < h->nvms; i++) {
+        host_vm_t *vm = &h->vms[i];
+        if (target[i] >= vm->alloc)
+            continue;
+        if (vm->resident > target[i]) {
+            int rc = host_reclaim(h, i, vm->resident - target[i], balloon);
+            if (rc)
+                return rc;
+        }
+        vm->alloc = target[i];
+    }
+    for (uint32_t i = 0; i < h->nvms; i++) {
+        host_vm_t *vm = &h->vms[i];
+        if (target[i] > vm->alloc)
+            vm->alloc = target[i];
+        if (vm->alloc < vm->r.min_alloc)
+            vm->r.min_alloc = vm->alloc;
+        if (vm->alloc > vm->r.max_alloc)
+            vm->r.max_alloc = vm->alloc;
+    }
+    return 0;
+}
+
+static int decide(host_t *h, const vmm_balance_ops *ops, double now, vmm_err_t *err)
+{
+    vmm_balance_vm_t *bv = vmm_calloc(h->nvms, sizeof *bv);
+    vmm_mrc_t *mrc = vmm_calloc(h->nvms, sizeof *mrc);
+    vmm_balance_result_t br = {0};
+    int rc = bv && mrc ? 0 : VMM_ENOMEM;
+    double secs = h->hs->period_ns * 1e-9;
+    for (uint32_t i = 0; i < h->nvms && !rc; i++) {
+        host_vm_t *vm = &h->vms[i];
+        rc = vm_mrc(vm, &mrc[i]);
+        bv[i] = (vmm_balance_vm_t){
+            .alloc = vm->alloc, .size = vm->r.memory,
+            .reservation = vm->r.reservation ? vm->r.reservation : 1,
+            .limit = vm->r.limit, .shares = vm->r.shares, .active = vm->r.active,
+            .ref_rate = (double)vm->period_refs / secs,
+            .mrc = mrc[i].npoints ? &mrc[i] : NULL, .priority = (int)vm->spec->priority};
+    }
+    if (!rc)
+        rc = vmm_balance_run(ops, &h->bcfg, bv, h->nvms, h->nframes, &br, err);
+    if (!rc)
+        rc = log_decisions(h, &br, now);
+    if (!rc)
+        rc = apply_targets(h, br.target);
+    vmm_balance_result_fini(&br);
+    for (uint32_t i = 0; mrc && i < h->nvms; i++)
+        vmm_mrc_free(&mrc[i]);
+    vmm_free(mrc);
+    vmm_free(bv);
+    return rc;
+}
+
+/* Time 0: the static split (configured sizes scaled to fit the host, within
+ * reservations and limits), whatever the balancer, then the first sample. */
+int host_period_start(host_t *h, vmm_err_t *err)
+{
+    for (uint32_t i = 0; i < h->nvms; i++) {
+        h->vms[i].r.min_alloc = UINT64_MAX;
+        h->vms[i].act = vmm_active_start(1.0);
+        h->vms[i].r.active = 1.0;
+    }
+    int rc = decide(h, vmm_balance_find("static"), 0, err);
+    for (uint32_t i = 0; i < h->nvms && !rc; i++)
+        act_begin(h, i);
+    return rc;
+}
+
+/* The period that ended at `now`. */
+int host_period(host_t *h, double now, vmm_err_t *err)
+{
+    for (uint32_t i = 0; i < h->nvms; i++)
+        act_end(h, &h->vms[i]);
+    h->period++;
+    int rc = decide(h, h->bal, now, err);
+    if (!rc)
+        rc = sample_alloc(h, now);
+    for (uint32_t i = 0; i < h->nvms && !rc; i++)
+        act_begin(h, i);
+    h->res->periods = h->period;
+    return rc;
+}
+
+/* Smallest size of the final curve whose miss ratio is at most the target;
+ * when cold misses keep every size above it, the smallest size that reaches
+ * the curve's floor. */
+static uint64_t recommend(const vmm_mrc_t *c, double target)
+{
+    if (!c->npoints || !c->refs)
+        return 0;
+    double floor = c->misses[c->npoints - 1] / (double)c->refs;
+    double goal = target > floor ? target : floor * (1 + 1e-9);
+    for (uint32_t k = 0; k < c->npoints; k++)
+        if (c->misses[k] / (double)c->refs <= goal)
+            return c->frames[k];
+    return c->frames[c->npoints - 1];
+}
+
+int host_final_mrc(host_t *h, host_vm_t *vm)
+{
+    (void)h;
+    int rc = vm_mrc(vm, &vm->r.mrc);
+    if (!rc)
+        vm->r.recommended = recommend(&vm->r.mrc, vm->r.target_miss_ratio);
+    return rc;
+}
