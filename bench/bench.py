@@ -96,6 +96,47 @@ def bench_mrc(label, path):
         print("  %-22s %10.2f %8.2f %12.1f %14s" % (name, dt, dt / t_lru, rss, mem), flush=True)
 
 
+def bench_host(traces):
+    """The full hypervisor pipeline (vmmsim run): three VMs on one host,
+    2D walk + two TLB levels + replacement + patent MRC sampling + the MRC
+    balancer, then the same run with one stage changed at a time; the
+    difference in ns per reference is that stage's cost."""
+    n = 5000000 if quick else 15000000
+    vms = [("zipf", traces[0][1]), ("phases", traces[1][1]), ("gzip", traces[2][1])]
+    def write_ini(name, vms):
+        ini = os.path.join(cache, name)
+        with open(ini, "w") as f:
+            f.write("[host]\nmemory = 64M\npcpus = 2\nbalancer = mrc\nperiod = 100ms\n")
+            for vm, path in vms:
+                f.write("[vm %s]\ntrace = %s\nmemory = 64M\n" % (vm, path))
+        return ini
+    ini = write_ini("host.ini", vms)
+    ini2 = write_ini("host-2.ini", vms[1:])
+    refs = None
+    variants = [("full pipeline", []),
+                ("  without MRC sampling", sum((["--set", "vm.%s.mrc=none" % v] for v, _ in vms), [])),
+                ("  shadow paging (1D walk)", ["--set", "host.nested=shadow"]),
+                ("  page-walk caches, 32", ["--set", "host.pwc=32"]),
+                ("  static balancer", ["--set", "host.balancer=static"]),
+                ("  memory for all (no replacement)", ["--set", "host.memory=8G"] +
+                 sum((["--set", "vm.%s.memory=4G" % v] for v, _ in vms), [])),
+                ("full pipeline, phases + gzip only", [ini2])]
+    print("\nhypervisor pipeline (vmmsim run): VMs %s, %d records each, 64 MiB host"
+          % (", ".join(v for v, _ in vms), n))
+    print("  %-34s %10s %10s %12s %12s" % ("", "M refs/s", "ns/ref", "vs full ns", "peak RSS MiB"))
+    full = None
+    for label, extra in variants:
+        scn = extra.pop() if extra[-1:] == [ini2] else ini
+        dt, rss, out = run([vmmsim, "run", scn, "--no-alone", "--limit", str(n), "--json", "-",
+                            "-q"] + extra)
+        import json
+        r = json.loads(out)["totals"]["refs"]
+        ns = dt * 1e9 / r
+        full = ns if full is None else full
+        print("  %-34s %10.1f %10.1f %12s %12.1f" % (label, r / dt / 1e6, ns,
+              "-" if ns == full else "%+.1f" % (ns - full), rss), flush=True)
+
+
 def main():
     pols = subprocess.run([vmmsim, "policies"], capture_output=True, text=True).stdout
     policies = [l.split()[0] for l in pols.splitlines()[1:] if l.startswith("  ")]
@@ -105,6 +146,7 @@ def main():
         bench_trace(label, path, frames, policies)
     for label, path, frames in traces[:1] + traces[2:3]:
         bench_mrc(label, path)
+    bench_host(traces)
     # memory against trace length: LRU on 1/5 of the synthetic trace and on all of it
     label, path, frames = traces[0]
     _, rss_all, _ = run([vmmsim, "sim", "-t", path, "--policy", "lru", "--frames", str(frames), "-q"])

@@ -21,6 +21,7 @@ int cmd_gen(int argc, char **argv);
 int cmd_mrc(int argc, char **argv);
 int cmd_convert(int argc, char **argv);
 int cmd_policies(int argc, char **argv);
+int cmd_run(int argc, char **argv);
 
 /* Print "vmmsim: <msg>" to stderr; returns EXIT_USAGE for use in returns. */
 int cli_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -7,6 +7,7 @@ static const cli_cmd_t commands[] = {
     {"sim", "simulate a trace with one policy and report counts and AMT", cmd_sim},
     {"compare", "run several policies and memory sizes over one trace", cmd_compare},
     {"mrc", "miss-ratio curves: exact, SHARDS, miniature simulation, the patent's online method", cmd_mrc},
+    {"run", "simulate a hypervisor scenario: several VMs sharing one host's memory", cmd_run},
     {"gen", "generate a synthetic trace", cmd_gen},
     {"convert", "convert a trace between formats (e.g. to the compact binary)", cmd_convert},
     {"policies", "list the replacement policies", cmd_policies},

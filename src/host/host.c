@@ -79,12 +79,16 @@ static int init_pcpus(host_t *h, vmm_err_t *err)
                     "host.tlb: entries must be a multiple of ways with a power-of-two number of sets", NULL);
         }
         for (unsigned k = 0; k + 1 < h->glevels; k++) {
-            uint32_t n = hs->pwc_entries;
-            vmm_tlb_cfg_t tc = {.entries = n, .ways = n <= 64 ? 0 : 4};
+            /* 4-way when the sets come out a power of two, else fully
+             * associative (a linear scan: fine for the usual 16-32) */
+            vmm_tlb_cfg_t tc = {.entries = hs->pwc_entries, .ways = 4};
             int rc = vmm_tlb_init(&p->pwc[k], &tc);
+            if (rc == VMM_EINVAL) {
+                tc.ways = 0;
+                rc = vmm_tlb_init(&p->pwc[k], &tc);
+            }
             if (rc)
-                return rc == VMM_ENOMEM ? rc : scn_err(h, VMM_EINVAL, hs->line, err,
-                    "host.pwc: more than 64 entries must be 4 ways of a power-of-two number of sets", NULL);
+                return rc;
         }
     }
     return 0;

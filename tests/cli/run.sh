@@ -168,6 +168,32 @@ for pid in 0 2; do
     tail -n +2 "$tmp/one.csv" | cmp -s - "$tmp/from-pp.csv" && ok || bad "per-process curve of pid $pid"
 done
 
+# --- hypervisor scenarios (vmmsim run): usage and input errors --------------
+expect 0 "" -- run --help
+grep -qF -- "--set S.KEY=VALUE" "$tmp/out" && ok || bad "run --help lacks --set"
+expect 0 "" -- run --print-demo
+grep -q '^\[host\]' "$tmp/out" && grep -q '^\[vm ' "$tmp/out" && ok || bad "run --print-demo: not a scenario"
+expect 0 "" -- run --keys
+grep -qF '| host | `memory` |' "$tmp/out" && ok || bad "run --keys: no key table"
+expect 2 "--set host.ballooning=yes: unknown key 'ballooning'" -- run --set host.ballooning=yes
+expect 2 "--set vm.web.memory=2X: memory: expected a size" -- run --set vm.web.memory=2X
+expect 2 "--set vm.nosuch.memory=1G: no VM named 'nosuch'" -- run --set vm.nosuch.memory=1G
+expect 2 "--set memory=1G: expected host.KEY=VALUE" -- run --set memory=1G
+expect 2 "--set host.tau=1.5" -- run --set host.balancer=shares --set host.tau=1.5
+expect 2 "scenario-bad-key.ini:4: unknown key 'ballooning'" -- run "$data/scenario-bad-key.ini"
+expect 2 "scenario-bad-reservation.ini:5:" -- run "$data/scenario-bad-reservation.ini"
+expect 2 "nonexistent.ini" -- run "$tmp/nonexistent.ini"
+expect 2 "run: unknown option" -- run --bogus
+expect 2 "unexpected argument" -- run "$data/scenario-min.ini" extra.ini
+expect 2 "--limit: expected a count" -- run --limit 12x
+expect 2 "only one of --json, --alloc-csv, --log-csv" -- run --json - --log-csv -
+# a trace that does not exist: found when the run opens the VM's sources
+mkdir -p "$tmp/scn"
+printf '[host]\nmemory = 64M\n\n[vm a]\ngenerate = sequential:n=100\n\n[vm b]\ntrace = missing.trace\n' >"$tmp/scn/missing.ini"
+echo '{"old": true}' >"$tmp/keep-run.json"
+expect 2 "missing.trace" -- run "$tmp/scn/missing.ini" --json "$tmp/keep-run.json"
+grep -q '"old"' "$tmp/keep-run.json" && ok || bad "a failed run replaced its JSON output"
+
 # --- the seed simulator's options ----------------------------------------
 expect 0 "" -- -t "$tmp/good.vmm" -r 1 -p 4096 -s 16 -v 64 -a LRU -T 16 --tlb-policy FIFO \
     --pt-type TWO_LEVEL -n 10 --seed 3 -o "$tmp/seed.json" --csv "$tmp/seed.csv" -q
