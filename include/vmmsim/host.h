@@ -131,7 +131,7 @@ VMM_API int vmm_host_run(const vmm_scenario_t *sc, const vmm_host_opts_t *opts,
 
 VMM_API void vmm_host_result_fini(vmm_host_result_t *res);
 
-/* Reports (src/report/host_report.c). Each returns 0 or VMM_EIO. */
+/* Reports (src/report/host_report.c). Each returns 0, VMM_EIO or VMM_ENOMEM. */
 VMM_API int vmm_host_report_text(FILE *f, const vmm_scenario_t *sc, const vmm_host_result_t *r);
 VMM_API int vmm_host_report_json(FILE *f, const vmm_scenario_t *sc, const vmm_host_result_t *r);
 /* Allocation over time: t_ms,vm,alloc_pages,resident_pages,active,miss_ratio */

@@ -32,6 +32,7 @@ typedef struct vmm_outfile {
     FILE *f;
     char path[4096], tmp[4096];
     int is_stdout;
+    int in_place;      /* not a regular file (a device, a FIFO): written directly */
 } vmm_outfile_t;
 
 /* Open `path` for writing ("-" is stdout). Returns 0 or VMM_EIO (err says
