@@ -67,6 +67,7 @@ typedef struct vmm_vm_result {
     uint64_t shadow_syncs;          /* shadow mode: guest page-table updates trapped */
     uint64_t local_refs, remote_refs;   /* NUMA: DRAM references by node distance */
     uint64_t page_migrations;       /* NUMA: pages moved to the node using them */
+    uint64_t vcpu_migrations;       /* NUMA: vCPUs moved to the node of their working set */
     uint64_t trace_faults;          /* MRC sampler (patent): faults into the VMM */
     uint64_t active_faults;         /* ESX active-page sampling faults */
     double sampler_ns;              /* simulated time the two samplers cost */

@@ -36,6 +36,7 @@ enum { VMM_SCHED_RR = 0, VMM_SCHED_CREDIT = 1 };               /* host.scheduler
 enum { VMM_BAL_STATIC = 0, VMM_BAL_SHARES = 1, VMM_BAL_MRC = 2 }; /* host.balancer */
 enum { VMM_GOAL_MIN_WEIGHTED_MISSES = 0, VMM_GOAL_EQUAL_MISS_RATIO = 1 }; /* host.goal */
 enum { VMM_RECLAIM_BALLOON = 0, VMM_RECLAIM_SWAP = 1 };       /* host.reclaim */
+enum { VMM_MIGRATE_OFF = 0, VMM_MIGRATE_PAGES = 1, VMM_MIGRATE_VCPUS = 2 }; /* host.numa_migrate */
 enum { VMM_NUMA_FIRST_TOUCH = 0, VMM_NUMA_INTERLEAVE = 1, VMM_NUMA_PREFERRED = 2 }; /* vm.numa */
 enum { VMM_SRC_TRACE = 0, VMM_SRC_GENERATE = 1 };              /* vmm_scn_source_t.kind */
 
@@ -82,7 +83,7 @@ typedef struct vmm_host_spec {
     uint32_t active_sample;    /* pages sampled per period for the active fraction */
     uint32_t mrc_pages;        /* patent MRC sampler: pages sampled per VM (S) */
     double mrc_period_ns;      /* patent MRC sampler: sampling period */
-    int numa_migrate;          /* 1: move a page to the node that uses it */
+    int numa_migrate;          /* VMM_MIGRATE_*: what moves when memory is remote */
     uint64_t seed;             /* every random choice of the run */
 } vmm_host_spec_t;
 

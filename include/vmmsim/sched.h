@@ -153,6 +153,12 @@ VMM_API int vmm_sched_stats(const vmm_sched_t *s, uint32_t vcpu, double now_ns,
 /* The pCPU running `vcpu`, or VMM_NONE (also for an out-of-range vcpu). */
 VMM_API uint32_t vmm_sched_running_on(const vmm_sched_t *s, uint32_t vcpu);
 
+/* Move `vcpu` to the pCPUs of `affinity` (NUMA vCPU migration). A running
+ * vCPU finishes its slice where it is; its next pick obeys the new mask.
+ * Returns 0, or VMM_EINVAL if vcpu is out of range or the mask names none
+ * of the pCPUs. */
+VMM_API int vmm_sched_set_affinity(vmm_sched_t *s, uint32_t vcpu, uint64_t affinity);
+
 /* The scheduler's ops. */
 VMM_API const vmm_sched_ops *vmm_sched_get_ops(const vmm_sched_t *s);
 

@@ -437,6 +437,7 @@ static int start_slice(host_t *h, host_pcpu_t *p, uint32_t c, double now, vmm_er
         return 0;
     }
     p->running = v;
+    h->vcpus[v].node = p->node;
     p->slice_start = now;
     p->slice_end = now + slice;
     h->vcpus[v].t = now;

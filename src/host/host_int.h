@@ -65,6 +65,8 @@ typedef struct host_vcpu {
     uint32_t last_asid, last_as; /* cache of the asid -> as lookup */
     uint32_t cur_as;     /* address space it ran last (shadow: CR3 writes trap) */
     double t;            /* simulated clock while it runs */
+    uint32_t node;       /* NUMA node of the pCPU it last ran on */
+    uint32_t ws[VMM_SCN_MAX_NODES]; /* sampled pages it touched this period, per node */
     double run_ns;
 } host_vcpu_t;
 
@@ -181,7 +183,7 @@ unsigned host_walk_refs(host_t *h, host_pcpu_t *p, host_vm_t *vm, uint32_t as, u
 int host_period(host_t *h, double now, vmm_err_t *err);
 int host_period_start(host_t *h, vmm_err_t *err);
 double host_smp_tick(host_t *h, host_vm_t *vm, double now);
-int host_smp_walk(host_t *h, host_vm_t *vm, host_page_t *pg, uint32_t pid, double now,
+int host_smp_walk(host_t *h, host_vcpu_t *v, host_page_t *pg, uint32_t pid, double now,
                   double *t);
 int host_smp_select(host_t *h, host_vm_t *vm, uint32_t pid);
 int host_final_mrc(host_t *h, host_vm_t *vm);

@@ -400,9 +400,9 @@ static int translate_miss(host_t *h, host_vcpu_t *v, host_pcpu_t *p, host_vm_t *
     unsigned w = host_walk_refs(h, p, vm, as, vpn, grefs, nrefs);
     *t += w * h->hs->numa_local_ns[p->node];
     if (pg->flags & (HP_TRACED | HP_ACT_SAMPLED))
-        if ((rc = host_smp_walk(h, vm, pg, *pid, v->t + *t, t)))
+        if ((rc = host_smp_walk(h, v, pg, *pid, v->t + *t, t)))
             return rc;
-    if (h->nnodes > 1 && h->hs->numa_migrate && pg->frame != VMM_NOFRAME)
+    if (h->nnodes > 1 && h->hs->numa_migrate == VMM_MIGRATE_PAGES && pg->frame != VMM_NOFRAME)
         numa_check(h, vm, p, *pid, t);
     return 0;
 }

@@ -43,9 +43,14 @@ static void charge(host_vm_t *vm, double ns, double *t)
 }
 
 /* A walk reached a page one of the samplers watches: it traps. */
-int host_smp_walk(host_t *h, host_vm_t *vm, host_page_t *pg, uint32_t pid, double now,
+int host_smp_walk(host_t *h, host_vcpu_t *v, host_page_t *pg, uint32_t pid, double now,
                   double *t)
 {
+    host_vm_t *vm = &h->vms[v->vm];
+    /* both samplers' traps are a sample of the pages this vCPU uses, by
+     * node: its per-node working sets (FIG. 8, step 810) */
+    if (pg->frame != VMM_NOFRAME)
+        v->ws[pg->node]++;
     if (pg->flags & HP_ACT_SAMPLED) {
         pg->flags = (uint8_t)((pg->flags & ~HP_ACT_SAMPLED) | HP_ACT_TOUCHED);
         vm->act_touched++;
@@ -224,6 +229,33 @@ int host_period_start(host_t *h, vmm_err_t *err)
     return rc;
 }
 
+/* Seed 003 FIG. 8 steps 812-814: a vCPU whose largest sampled working set
+ * is on another node than the one it ran on moves to that node's pCPUs
+ * (within its VM's affinity). */
+static int numa_vcpus(host_t *h)
+{
+    for (uint32_t i = 0; i < h->nvcpus; i++) {
+        host_vcpu_t *v = &h->vcpus[i];
+        uint32_t best = v->node;
+        for (uint32_t k = 0; k < h->nnodes; k++)
+            if (v->ws[k] > v->ws[best])
+                best = k;
+        memset(v->ws, 0, sizeof v->ws);
+        if (best == v->node || v->done)
+            continue;
+        uint64_t mask = 0;
+        for (uint32_t c = 0; c < h->npcpus; c++)
+            if (h->pcpus[c].node == best)
+                mask |= UINT64_C(1) << c;
+        mask &= h->sc->vms[v->vm].affinity[0];
+        if (mask && vmm_sched_set_affinity(h->sched, i, mask) == 0) {
+            v->node = best;
+            h->vms[v->vm].r.vcpu_migrations++;
+        }
+    }
+    return 0;
+}
+
 /* The period that ended at `now`. */
 int host_period(host_t *h, double now, vmm_err_t *err)
 {
@@ -233,6 +265,8 @@ int host_period(host_t *h, double now, vmm_err_t *err)
     int rc = decide(h, h->bal, now, err);
     if (!rc)
         rc = sample_alloc(h, now);
+    if (!rc && h->nnodes > 1 && h->hs->numa_migrate == VMM_MIGRATE_VCPUS)
+        rc = numa_vcpus(h);
     for (uint32_t i = 0; i < h->nvms && !rc; i++)
         act_begin(h, i);
     h->res->periods = h->period;

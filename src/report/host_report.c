@@ -297,7 +297,7 @@ static json_t *vm_json(const vmm_vm_result_t *v)
     U(evictions) U(ballooned) U(host_swapped)
     rc |= jset(o, "to_tier", tiers_json(v->to_tier));
     U(demoted) U(tlb_hits) U(tlb_misses) U(walk_refs) U(guest_walk_refs) U(nested_walk_refs)
-    U(pwc_hits) U(shadow_syncs) U(local_refs) U(remote_refs) U(page_migrations)
+    U(pwc_hits) U(shadow_syncs) U(local_refs) U(remote_refs) U(page_migrations) U(vcpu_migrations)
     U(trace_faults) U(active_faults)
     R(sampler_ns) R(fault_ns) R(run_ns) R(wait_ns) R(finish_ns) R(amt_ns) R(alone_run_ns)
     R(slowdown)

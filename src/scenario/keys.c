@@ -152,9 +152,10 @@ static const vmm_scn_key_t keys[] = {
     H("mrc_period", NULL, VMM_KEY_TIME, "10ms", "ns", NULL, 0, 1e13, mrc_period_ns, NULL,
       "patent MRC sampler: how long a detected page stays untraced",
       "docs/mrc-patent.md (meets MAE <= 0.01 on both real traces)"),
-    H("numa_migrate", NULL, VMM_KEY_CHOICE, "on", "", "off|on", 0, 0, numa_migrate, NULL,
-      "move a page to the node whose vCPUs use it when that node has a free frame",
-      "Linux automatic NUMA balancing"),
+    H("numa_migrate", NULL, VMM_KEY_CHOICE, "pages", "", "off|pages|vcpus", 0, 0, numa_migrate,
+      NULL, "pages: a page walked twice in a row from a remote node moves there (if a frame is free); "
+      "vcpus: each period a vCPU moves to the node holding its largest sampled working set",
+      "Linux automatic NUMA balancing; seed 003 FIG. 8"),
     H("seed", NULL, VMM_KEY_COUNT, "1", "", NULL, 0, 18446744073709551615.0, seed, NULL,
       "seed of every random choice in the run", "vmm_config_default()"),
 

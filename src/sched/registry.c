@@ -241,4 +241,13 @@ uint32_t vmm_sched_running_on(const vmm_sched_t *s, uint32_t vcpu)
     return vcpu < s->nvcpus ? s->vc[vcpu].running_on : VMM_NONE;
 }
 
+int vmm_sched_set_affinity(vmm_sched_t *s, uint32_t vcpu, uint64_t affinity)
+{
+    uint64_t all = s->npcpus == 64 ? UINT64_MAX : (UINT64_C(1) << s->npcpus) - 1;
+    if (vcpu >= s->nvcpus || !(affinity & all))
+        return VMM_EINVAL;
+    s->vc[vcpu].d.affinity = affinity & all;
+    return 0;
+}
+
 const vmm_sched_ops *vmm_sched_get_ops(const vmm_sched_t *s) { return s->ops; }
