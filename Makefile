@@ -1,5 +1,5 @@
 # vmmsim — GNU Make build.
-#   make run        install missing Debian packages (as root), build, run the default job
+#   make run        install missing Debian packages (as root), build, run the demo scenario
 #   make test       same set-up, then every test (unit, CLI, real-trace checks)
 #   make bench      throughput benchmarks (bench/README.md)
 #   make SANITIZE=1 test   the suite under ASan+UBSan
@@ -70,7 +70,7 @@ $(TESTBIN): $(TEST_OBJ) $(LIBA)
 	$(CC) -o $@ $(TEST_OBJ) $(LIBA) $(LDFLAGS_ALL) $(LDLIBS_ALL) -lcriterion
 
 run: $(BIN)
-	./$(BIN) compare -t examples/sort.lackey.zst
+	./$(BIN) run
 
 unit-test: $(TESTBIN)
 	./$(TESTBIN) --jobs 2
