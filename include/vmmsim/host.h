@@ -69,6 +69,7 @@ typedef struct vmm_vm_result {
     uint64_t page_migrations;       /* NUMA: pages moved to the node using them */
     uint64_t vcpu_migrations;       /* NUMA: vCPUs moved to the node of their working set */
     uint64_t trace_faults;          /* MRC sampler (patent): faults into the VMM */
+    uint64_t fault_detections;      /* MRC sampler: sampled pages seen through their major fault */
     uint64_t active_faults;         /* ESX active-page sampling faults */
     double sampler_ns;              /* simulated time the two samplers cost */
     double fault_ns;                /* simulated time spent in faults */

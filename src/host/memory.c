@@ -399,7 +399,10 @@ static int translate_miss(host_t *h, host_vcpu_t *v, host_pcpu_t *p, host_vm_t *
         h->npt_ops->lookup(vm->npt, pg->gpn, &nrefs);
     unsigned w = host_walk_refs(h, p, vm, as, vpn, grefs, nrefs);
     *t += w * h->hs->numa_local_ns[p->node];
-    if (pg->flags & (HP_TRACED | HP_ACT_SAMPLED))
+    /* traced pages, and sampled pages about to come back from a tier (the
+     * VMM handles that fault anyway), are accesses the samplers see */
+    if ((pg->flags & (HP_TRACED | HP_ACT_SAMPLED)) ||
+        ((pg->flags & HP_SAMPLED) && pg->tier != HOST_TIER_NONE))
         if ((rc = host_smp_walk(h, v, pg, *pid, v->t + *t, t)))
             return rc;
     if (h->nnodes > 1 && h->hs->numa_migrate == VMM_MIGRATE_PAGES && pg->frame != VMM_NOFRAME)

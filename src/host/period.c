@@ -57,8 +57,16 @@ int host_smp_walk(host_t *h, host_vcpu_t *v, host_page_t *pg, uint32_t pid, doub
         vm->r.active_faults++;
         charge(vm, HOST_TRAP_NS, t);
     }
-    if (!(pg->flags & HP_TRACED))
+    if (!(pg->flags & HP_TRACED)) {
+        /* an untraced sampled page faulting back in: the VMM sees it while
+         * handling the fault, at no extra cost (an extension of the patent's
+         * trace faults; its re-trace is already queued) */
+        if ((pg->flags & HP_SAMPLED) && pg->tier != HOST_TIER_NONE) {
+            vmm_patent_touch(vm->smp, pid);
+            vm->r.fault_detections++;
+        }
         return 0;
+    }
     pg->flags &= (uint8_t)~HP_TRACED;
     vm->r.trace_faults++;
     charge(vm, HOST_TRAP_NS, t);

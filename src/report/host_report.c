@@ -89,9 +89,8 @@ static void text_header(FILE *f, const vmm_scenario_t *sc, const vmm_host_result
             fmt_ms(r->end_ns, end, sizeof end));
 }
 
-static void text_vms(FILE *f, const vmm_scenario_t *sc, const vmm_host_result_t *r)
+static void text_vms(FILE *f, const vmm_host_result_t *r)
 {
-    uint32_t ps = page_size_of(sc);
     int remote = any_remote(r);
     int w = 4;   /* name column: the longest name */
     for (uint32_t i = 0; i < r->nvms; i++) {
@@ -103,7 +102,7 @@ static void text_vms(FILE *f, const vmm_scenario_t *sc, const vmm_host_result_t 
             "compressed/ssd/disk", "TLB miss%", "walk/miss", "AMT ns");
     if (remote)
         fprintf(f, " %7s", "local%");
-    fprintf(f, " %24s %8s %8s\n", "alloc MiB (min..max)", "slowdown", "rec MiB");
+    fprintf(f, " %24s %8s %9s\n", "alloc pages (min..max)", "slowdown", "rec pages");
     for (uint32_t i = 0; i < r->nvms; i++) {
         const vmm_vm_result_t *v = &r->vms[i];
         char tiers[64], walk[32], alloc[64], slow[32], rec[32];
@@ -115,14 +114,14 @@ static void text_vms(FILE *f, const vmm_scenario_t *sc, const vmm_host_result_t 
             snprintf(walk, sizeof walk, "%.2f", ratio(v->walk_refs, v->tlb_misses));
         else
             snprintf(walk, sizeof walk, "-");
-        snprintf(alloc, sizeof alloc, "%.1f (%.1f..%.1f)", mib(v->alloc, ps),
-                 mib(v->min_alloc, ps), mib(v->max_alloc, ps));
+        snprintf(alloc, sizeof alloc, "%llu (%llu..%llu)", (unsigned long long)v->alloc,
+                 (unsigned long long)v->min_alloc, (unsigned long long)v->max_alloc);
         if (v->slowdown > 0 && isfinite(v->slowdown))
             snprintf(slow, sizeof slow, "%.2fx", v->slowdown);
         else
             snprintf(slow, sizeof slow, "-");
         if (v->recommended)
-            snprintf(rec, sizeof rec, "%.1f", mib(v->recommended, ps));
+            snprintf(rec, sizeof rec, "%llu", (unsigned long long)v->recommended);
         else
             snprintf(rec, sizeof rec, "-");
         fprintf(f, "%-*s %12llu %10llu %10llu %20s %9.3f %9s %9.2f", w, or_q(v->name),
@@ -131,7 +130,7 @@ static void text_vms(FILE *f, const vmm_scenario_t *sc, const vmm_host_result_t 
                 walk, fin(v->amt_ns));
         if (remote)
             fprintf(f, " %7.2f", 100 * ratio(v->local_refs, v->local_refs + v->remote_refs));
-        fprintf(f, " %24s %8s %8s\n", alloc, slow, rec);
+        fprintf(f, " %24s %8s %9s\n", alloc, slow, rec);
     }
 }
 
@@ -185,7 +184,7 @@ static void text_log(FILE *f, const vmm_scenario_t *sc, const vmm_host_result_t 
 int vmm_host_report_text(FILE *f, const vmm_scenario_t *sc, const vmm_host_result_t *r)
 {
     text_header(f, sc, r);
-    text_vms(f, sc, r);
+    text_vms(f, r);
     text_totals(f, r);
     text_log(f, sc, r);
     return ferror(f) ? VMM_EIO : 0;
@@ -298,7 +297,7 @@ static json_t *vm_json(const vmm_vm_result_t *v)
     rc |= jset(o, "to_tier", tiers_json(v->to_tier));
     U(demoted) U(tlb_hits) U(tlb_misses) U(walk_refs) U(guest_walk_refs) U(nested_walk_refs)
     U(pwc_hits) U(shadow_syncs) U(local_refs) U(remote_refs) U(page_migrations) U(vcpu_migrations)
-    U(trace_faults) U(active_faults)
+    U(trace_faults) U(fault_detections) U(active_faults)
     R(sampler_ns) R(fault_ns) R(run_ns) R(wait_ns) R(finish_ns) R(amt_ns) R(alone_run_ns)
     R(slowdown)
     U(alone_major_faults) U(alloc) U(resident) U(min_alloc) U(max_alloc)

@@ -253,6 +253,29 @@ Test(sched_rr, affinity_respected)
     vmm_sched_destroy(s);
 }
 
+Test(sched_all, affinity_changes_at_run_time)
+{
+    /* NUMA vCPU migration: vCPU 0 starts on pCPU 0 only, then is moved to
+     * pCPU 1; a mask with no pCPU of the host and an unknown vCPU are
+     * refused and change nothing. */
+    static const vmm_vcpu_desc_t d[1] = {{.runnable = 1, .affinity = 1}};
+    for (const vmm_sched_ops *const *o = vmm_sched_all(); *o; o++) {
+        vmm_sched_t *s = sched_new((*o)->name, NULL, d, 1, 2);
+        double slice;
+        cr_assert_eq(sched_pick1(s, 1, 0, &slice), VMM_NONE, "%s", (*o)->name);
+        cr_assert_eq(sched_pick1(s, 0, 0, &slice), 0, "%s", (*o)->name);
+        cr_assert_eq(vmm_sched_set_affinity(s, 0, 2), 0);
+        cr_assert_eq(vmm_sched_set_affinity(s, 0, 4), VMM_EINVAL);
+        cr_assert_eq(vmm_sched_set_affinity(s, 1, 2), VMM_EINVAL);
+        /* still running where it was until accounted */
+        cr_assert_eq(vmm_sched_running_on(s, 0), 0);
+        vmm_sched_account(s, 0, 10 * MS, 10 * MS);
+        cr_assert_eq(sched_pick1(s, 0, 10 * MS, &slice), VMM_NONE, "%s", (*o)->name);
+        cr_assert_eq(sched_pick1(s, 1, 10 * MS, &slice), 0, "%s", (*o)->name);
+        vmm_sched_destroy(s);
+    }
+}
+
 Test(sched_all, non_runnable_is_skipped)
 {
     static const vmm_vcpu_desc_t d[3] = {{.runnable = 0}, {.runnable = 1}, {.runnable = 1}};
