@@ -7,9 +7,9 @@
  * LRU list and leaves the page untraced for one sampling period.
  *
  * ESX active-memory sampling (Waldspurger, OSDI'02, section 5.3): at the
- * start of each period `host.active_sample` random pages of each VM are
- * unmapped; a page touched during the period traps once and counts as
- * active. The fraction feeds the idle memory tax through the fast/slow
+ * start of each period `host.active_sample` random pages of each VM's
+ * allocation are unmapped; a page touched during the period traps once and
+ * counts as active, allocated memory the VM leaves unused counts as idle. The fraction feeds the idle memory tax through the fast/slow
  * moving averages of balance.h.
  *
  * Every period (host.period of simulated time) the balancer sees each VM's
@@ -109,19 +109,25 @@ static int vm_mrc(host_vm_t *vm, vmm_mrc_t *out)
 
 /* --- active-memory sampling -------------------------------------------------- */
 
-/* Unmap this period's sample: pages picked among the guest pages the VM has
- * touched, found through its nested table. */
+/* Unmap this period's sample: random slots of the VM's allocation (ESX
+ * samples the memory the VM holds). A slot beyond the resident pages is
+ * memory the VM has been given and does not use: idle by definition. */
 static void act_begin(host_t *h, uint32_t i)
 {
     host_vm_t *vm = &h->vms[i];
     for (uint32_t k = 0; k < vm->act_n; k++)
-        h->pages[vm->act_pick[k]].flags &= (uint8_t)~(HP_ACT_SAMPLED | HP_ACT_TOUCHED);
+        if (vm->act_pick[k] != VMM_NOFRAME)
+            h->pages[vm->act_pick[k]].flags &= (uint8_t)~(HP_ACT_SAMPLED | HP_ACT_TOUCHED);
     uint64_t seed = h->hs->seed ^ vmm_hash64(i + 1);
-    vm->act_n = vmm_active_pick(seed, h->period, vm->npages, h->acfg.samples, vm->act_pick);
+    vm->act_n = vmm_active_pick(seed, h->period, vm->alloc, h->acfg.samples, vm->act_pick);
     vm->act_touched = 0;
     for (uint32_t k = 0; k < vm->act_n; k++) {
-        unsigned refs;
-        uint32_t pid = h->npt_ops->lookup(vm->npt, vm->act_pick[k], &refs);
+        uint64_t slot = vm->act_pick[k];
+        if (slot >= vm->resident) {
+            vm->act_pick[k] = VMM_NOFRAME;
+            continue;
+        }
+        uint32_t pid = h->frame_page[vm->res_list[slot]];
         vm->act_pick[k] = pid;
         h->pages[pid].flags |= HP_ACT_SAMPLED;
         host_shootdown(h, &h->pages[pid]);
