@@ -876,6 +876,36 @@ Test(host_numa, first_touch_local)
     vmm_host_result_fini(&r);
 }
 
+/* Seed 003 FIG. 8 (numa_migrate = vcpus): the VM's pages are all on node 1
+ * but its vCPU starts on pCPU 0 (node 0; both pCPUs are free at time 0 and
+ * the lowest index picks first). Every sampled page is traced again at once
+ * (mrc_period 0) and there is no TLB, so every reference of a resident page
+ * traps and counts toward the vCPU's node-1 working set. At the end of the
+ * first period the vCPU is moved to node 1's pCPU and stays there: exactly
+ * one migration, and every reference after it is local. The first period
+ * (10 ms) holds at most a few thousand of the 64,000 references. */
+Test(host_numa, vcpu_moves_to_its_working_set)
+{
+    vmm_host_result_t r;
+    run_ok("[host]\nmemory = 1M\npcpus = 2\nnuma_nodes = 2\ntlb = none\n"
+           "numa_migrate = vcpus\nperiod = 10ms\nmrc_period = 0\n"
+           "[vm a]\ngenerate = loop:pages=8,n=64000\nmemory = 1M\n"
+           "numa = preferred:1\nmrc = patent\n", &r);
+    const vmm_vm_result_t *a = &r.vms[0];
+    EQ(a->vcpu_migrations, 1);
+    EQ(a->local_refs + a->remote_refs, 64000);
+    cr_assert_lt(a->remote_refs, 64000 / 10, "remote %llu", (unsigned long long)a->remote_refs);
+    vmm_host_result_fini(&r);
+    /* the same without migration: all remote while it runs on node 0 */
+    run_ok("[host]\nmemory = 1M\npcpus = 2\nnuma_nodes = 2\ntlb = none\n"
+           "numa_migrate = off\nperiod = 10ms\nmrc_period = 0\n"
+           "[vm a]\ngenerate = loop:pages=8,n=64000\nmemory = 1M\naffinity = 0\n"
+           "numa = preferred:1\nmrc = patent\n", &r);
+    EQ(r.vms[0].vcpu_migrations, 0);
+    EQ(r.vms[0].remote_refs, 64000);
+    vmm_host_result_fini(&r);
+}
+
 /* --- 9. determinism ------------------------------------------------------------------ */
 
 /* Everything random (host swapping's picks, the active-page samples, the
