@@ -4,6 +4,7 @@
 #ifndef VMM_CLI_H
 #define VMM_CLI_H
 
+#include <stdio.h>
 #include "vmmsim/vmmsim.h"
 #include <stdint.h>
 
@@ -28,6 +29,11 @@ int cli_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Report a library error: input errors (format, range, not found, invalid)
  * exit 2, the rest 1. */
 int cli_fail(int code, const vmm_err_t *err);
+
+/* Write the output file `path` ("-": stdout) whole or not at all: `fn`
+ * fills it (returning 0 or a VMM_E* code). Returns 0, or the exit status
+ * after printing why. */
+int cli_write_file(const char *path, int (*fn)(FILE *f, const void *arg), const void *arg);
 
 /* Parse numbers with optional suffixes. `what` names the option for the
  * error message. Return 0 or EXIT_USAGE after printing the error. */

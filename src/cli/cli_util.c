@@ -162,3 +162,22 @@ void cli_progress(void *arg, uint64_t records)
     fprintf(stderr, "\r%llu records...", (unsigned long long)records);
     fflush(stderr);
 }
+
+int cli_write_file(const char *path, int (*fn)(FILE *f, const void *arg), const void *arg)
+{
+    vmm_outfile_t o;
+    vmm_err_t err;
+    vmm_err_clear(&err);
+    int rc = vmm_outfile_open(&o, path, &err);
+    if (rc)
+        return cli_fail(rc, &err);
+    rc = fn(o.f, arg);
+    int rc2 = vmm_outfile_close(&o, rc == 0, &err);
+    if (!rc && !rc2)
+        return 0;
+    if (!err.msg[0])
+        vmm_err_set(&err, rc ? rc : rc2, path, 0, -1, "cannot write %s",
+                    rc == VMM_ENOMEM ? "the output: out of memory" : "the output");
+    cli_fail(VMM_EIO, &err);
+    return EXIT_RUNTIME;
+}

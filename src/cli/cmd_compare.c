@@ -89,22 +89,29 @@ static void print_table(FILE *f, const row_t *rows, int npol, int nsizes)
     }
 }
 
+/* The table as CSV, for cli_write_file. */
+typedef struct rows_out {
+    const row_t *rows;
+    int n;
+} rows_out_t;
+
+static int fill_csv(FILE *f, const void *arg)
+{
+    const rows_out_t *o = arg;
+    fputs("policy,frames,references,faults,fault_rate,evictions,avg_memory_access_time_ns\n", f);
+    for (int i = 0; i < o->n; i++) {
+        const row_t *r = &o->rows[i];
+        fprintf(f, "%s,%u,%llu,%llu,%.6f,%llu,%.4f\n", r->policy, r->frames,
+                (unsigned long long)r->c.refs, (unsigned long long)r->c.faults,
+                vmm_fault_rate(&r->c), (unsigned long long)r->c.evictions, vmm_amt_ns(&r->c));
+    }
+    return 0;
+}
+
 static int write_csv(const char *path, const row_t *rows, int n)
 {
-    vmm_outfile_t o;
-    vmm_err_t err;
-    vmm_err_clear(&err);
-    int rc = vmm_outfile_open(&o, path, &err);
-    if (rc)
-        return cli_fail(rc, &err);
-    fputs("policy,frames,references,faults,fault_rate,evictions,avg_memory_access_time_ns\n", o.f);
-    for (int i = 0; i < n; i++)
-        fprintf(o.f, "%s,%u,%llu,%llu,%.6f,%llu,%.4f\n", rows[i].policy, rows[i].frames,
-                (unsigned long long)rows[i].c.refs, (unsigned long long)rows[i].c.faults,
-                vmm_fault_rate(&rows[i].c), (unsigned long long)rows[i].c.evictions,
-                vmm_amt_ns(&rows[i].c));
-    rc = vmm_outfile_close(&o, 1, &err);
-    return rc ? cli_fail(rc, &err) : 0;
+    rows_out_t o = {rows, n};
+    return cli_write_file(path, fill_csv, &o);
 }
 
 int cmd_compare(int argc, char **argv)

@@ -397,23 +397,22 @@ static void csv_rows(FILE *f, const char *pid, const vmm_mrc_t *c)
 
 /* The curve as CSV; with per-process curves, a pid column and "all" for
  * the whole trace. */
-static int write_csv(const char *path, const mrc_result_t *r)
+static int fill_csv(FILE *f, const void *arg)
 {
-    vmm_outfile_t o;
-    vmm_err_t err;
-    vmm_err_clear(&err);
-    int rc = vmm_outfile_open(&o, path, &err);
-    if (rc)
-        return cli_fail(rc, &err);
-    fputs(r->pp ? "pid,frames,miss_ratio,misses\n" : "frames,miss_ratio,misses\n", o.f);
-    csv_rows(o.f, r->pp ? "all" : NULL, &r->curve);
+    const mrc_result_t *r = arg;
+    fputs(r->pp ? "pid,frames,miss_ratio,misses\n" : "frames,miss_ratio,misses\n", f);
+    csv_rows(f, r->pp ? "all" : NULL, &r->curve);
     for (uint32_t i = 0; r->pp && i < r->npp; i++) {
         char pid[16];
         snprintf(pid, sizeof pid, "%u", r->pp_asid[i]);
-        csv_rows(o.f, pid, &r->pp[i]);
+        csv_rows(f, pid, &r->pp[i]);
     }
-    rc = vmm_outfile_close(&o, 1, &err);
-    return rc ? cli_fail(rc, &err) : 0;
+    return 0;
+}
+
+static int write_csv(const char *path, const mrc_result_t *r)
+{
+    return cli_write_file(path, fill_csv, r);
 }
 
 /* A curve's shape: references, distinct pages, knee, memory for the target
@@ -461,6 +460,13 @@ static json_t *curve_json(const mrc_job_t *j, const mrc_result_t *r, const mrc_r
     return o;
 }
 
+static int fill_json(FILE *f, const void *arg)
+{
+    int bad = json_dumpf((const json_t *)arg, f, JSON_INDENT(2) | JSON_REAL_PRECISION(6)) ||
+              fputc('\n', f) == EOF;
+    return bad ? VMM_EIO : 0;
+}
+
 static int write_json(const char *path, const mrc_job_t *j, const mrc_result_t *res, int n)
 {
     const mrc_result_t *exact = NULL;
@@ -474,19 +480,9 @@ static int write_json(const char *path, const mrc_job_t *j, const mrc_result_t *
     for (int i = 0; i < n; i++)
         json_array_append_new(curves, curve_json(j, &res[i], exact));
     json_object_set_new(o, "curves", curves);
-    vmm_outfile_t out;
-    vmm_err_t err;
-    vmm_err_clear(&err);
-    int rc = vmm_outfile_open(&out, path, &err);
-    if (!rc) {
-        int bad = json_dumpf(o, out.f, JSON_INDENT(2) | JSON_REAL_PRECISION(6)) ||
-                  fputc('\n', out.f) == EOF;
-        rc = vmm_outfile_close(&out, !bad, &err);
-        if (bad && !rc)
-            rc = vmm_err_set(&err, VMM_EIO, path, 0, -1, "write failed");
-    }
+    int rc = cli_write_file(path, fill_json, o);
     json_decref(o);
-    return rc ? cli_fail(rc, &err) : 0;
+    return rc;
 }
 
 int cmd_mrc(int argc, char **argv)

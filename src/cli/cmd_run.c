@@ -118,30 +118,29 @@ static int load(const run_job_t *j, vmm_scenario_t **sc)
 
 typedef enum { OUT_JSON, OUT_ALLOC, OUT_LOG } out_kind_t;
 
-/* Write one output into `path`, whole or not at all. */
+/* One output of a run, for cli_write_file. */
+typedef struct run_out {
+    out_kind_t kind;
+    const vmm_scenario_t *sc;
+    const vmm_host_result_t *res;
+} run_out_t;
+
+static int fill_out(FILE *f, const void *arg)
+{
+    const run_out_t *o = arg;
+    switch (o->kind) {
+    case OUT_JSON: return vmm_host_report_json(f, o->sc, o->res);
+    case OUT_ALLOC: return vmm_host_alloc_csv(f, o->res);
+    case OUT_LOG: return vmm_host_log_csv(f, o->res);
+    }
+    return VMM_EINVAL;
+}
+
 static int write_out(const char *path, out_kind_t kind, const vmm_scenario_t *sc,
                      const vmm_host_result_t *res)
 {
-    vmm_outfile_t o;
-    vmm_err_t err;
-    vmm_err_clear(&err);
-    int rc = vmm_outfile_open(&o, path, &err);
-    if (rc)
-        return cli_fail(rc, &err);
-    switch (kind) {
-    case OUT_JSON: rc = vmm_host_report_json(o.f, sc, res); break;
-    case OUT_ALLOC: rc = vmm_host_alloc_csv(o.f, res); break;
-    case OUT_LOG: rc = vmm_host_log_csv(o.f, res); break;
-    }
-    int rc2 = vmm_outfile_close(&o, rc == 0, &err);
-    if (rc || rc2) {
-        if (!err.msg[0])
-            vmm_err_set(&err, rc ? rc : rc2, path, 0, -1, "cannot write %s",
-                        rc == VMM_ENOMEM ? "the report: out of memory" : "the report");
-        cli_fail(VMM_EIO, &err);
-        return EXIT_RUNTIME;
-    }
-    return 0;
+    run_out_t o = {kind, sc, res};
+    return cli_write_file(path, fill_out, &o);
 }
 
 int cmd_run(int argc, char **argv)

@@ -39,34 +39,22 @@ static double now_seconds(void)
     return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-/* Write one report with `fn` into `path`, whole or not at all. */
-static int write_report(const char *path, int (*fn)(FILE *, const vmm_stats_t *,
-                                                     const vmm_config_t *, const vmm_run_info_t *),
-                        const vmm_stats_t *st, const vmm_config_t *cfg, const vmm_run_info_t *info)
+/* The report a --json or --csv file gets, for cli_write_file. */
+typedef struct sim_out {
+    const vmm_stats_t *st;
+    const vmm_config_t *cfg;
+    const vmm_run_info_t *info;
+} sim_out_t;
+
+static int fill_json(FILE *f, const void *arg)
 {
-    vmm_outfile_t o;
-    vmm_err_t err;
-    vmm_err_clear(&err);
-    int rc = vmm_outfile_open(&o, path, &err);
-    if (rc)
-        return cli_fail(rc, &err);
-    rc = fn(o.f, st, cfg, info);
-    int rc2 = vmm_outfile_close(&o, rc == 0, &err);
-    if (rc || rc2) {
-        if (!err.msg[0])
-            vmm_err_set(&err, rc ? rc : rc2, path, 0, -1, "cannot write report");
-        cli_fail(VMM_EIO, &err);
-        return EXIT_RUNTIME;
-    }
-    return 0;
+    const sim_out_t *o = arg;
+    return vmm_report_json(f, o->st, o->cfg, o->info);
 }
 
-static int csv_adapter(FILE *f, const vmm_stats_t *st, const vmm_config_t *cfg,
-                       const vmm_run_info_t *info)
+static int fill_csv(FILE *f, const void *arg)
 {
-    (void)cfg;
-    (void)info;
-    return vmm_report_csv(f, st);
+    return vmm_report_csv(f, ((const sim_out_t *)arg)->st);
 }
 
 int cmd_sim(int argc, char **argv)
@@ -124,13 +112,14 @@ int cmd_sim(int argc, char **argv)
     vmm_stats_t st;
     vmm_get_stats(m, &st);
     int out = EXIT_OK;
+    sim_out_t so_out = {&st, vmm_get_config(m), &info};
     int to_stdout = (json && !strcmp(json, "-")) || (csv && !strcmp(csv, "-"));
     if (!quiet && !to_stdout)
         vmm_report_text(stdout, &st, vmm_get_config(m), &info);
     if (json && !out)
-        out = write_report(json, vmm_report_json, &st, vmm_get_config(m), &info);
+        out = cli_write_file(json, fill_json, &so_out);
     if (csv && !out)
-        out = write_report(csv, csv_adapter, &st, vmm_get_config(m), &info);
+        out = cli_write_file(csv, fill_csv, &so_out);
     vmm_destroy(m);
     return out;
 }
