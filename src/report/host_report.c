@@ -8,6 +8,7 @@
  * move from or to VMM_BALANCE_FREE (the host's free pages) shows "free". */
 #include "vmmsim/vmmsim.h"
 #include "vmmsim/host.h"
+#include "json_util.h"
 #include <jansson.h>
 #include <math.h>
 #include <stdio.h>
@@ -16,7 +17,6 @@
 
 #define LOG_LINES 8     /* balancer decisions the text report lists */
 
-static double ratio(uint64_t a, uint64_t b) { return b ? (double)a / (double)b : 0.0; }
 
 static const char *or_q(const char *s) { return s ? s : "?"; }
 
@@ -111,7 +111,7 @@ static void text_vms(FILE *f, const vmm_host_result_t *r)
                  (unsigned long long)v->major_by_tier[VMM_TIER_SSD],
                  (unsigned long long)v->major_by_tier[VMM_TIER_DISK]);
         if (v->tlb_misses)
-            snprintf(walk, sizeof walk, "%.2f", ratio(v->walk_refs, v->tlb_misses));
+            snprintf(walk, sizeof walk, "%.2f", vmm_ratio(v->walk_refs, v->tlb_misses));
         else
             snprintf(walk, sizeof walk, "-");
         snprintf(alloc, sizeof alloc, "%llu (%llu..%llu)", (unsigned long long)v->alloc,
@@ -126,10 +126,10 @@ static void text_vms(FILE *f, const vmm_host_result_t *r)
             snprintf(rec, sizeof rec, "-");
         fprintf(f, "%-*s %12llu %10llu %10llu %20s %9.3f %9s %9.2f", w, or_q(v->name),
                 (unsigned long long)v->refs, (unsigned long long)v->faults,
-                (unsigned long long)v->major_faults, tiers, 100 * ratio(v->tlb_misses, v->refs),
+                (unsigned long long)v->major_faults, tiers, 100 * vmm_ratio(v->tlb_misses, v->refs),
                 walk, fin(v->amt_ns));
         if (remote)
-            fprintf(f, " %7.2f", 100 * ratio(v->local_refs, v->local_refs + v->remote_refs));
+            fprintf(f, " %7.2f", 100 * vmm_ratio(v->local_refs, v->local_refs + v->remote_refs));
         fprintf(f, " %24s %8s %9s\n", alloc, slow, rec);
     }
 }
@@ -192,42 +192,13 @@ int vmm_host_report_text(FILE *f, const vmm_scenario_t *sc, const vmm_host_resul
 
 /* --- JSON -------------------------------------------------------------------- */
 
-/* Round to 6 significant decimals, as report.c does. */
-static json_t *jreal(double x)
-{
-    char buf[64];
-    snprintf(buf, sizeof buf, "%.6g", fin(x));
-    return json_real(strtod(buf, NULL));
-}
-
-/* An unsigned count; one beyond JSON's signed 64 bits becomes a real. */
-static json_t *jint(uint64_t v)
-{
-    return v <= INT64_MAX ? json_integer((json_int_t)v) : json_real((double)v);
-}
-
-static int jset(json_t *o, const char *k, json_t *v)
-{
-    return v ? json_object_set_new(o, k, v) : -1;
-}
-
-/* Take ownership of `o`; on an earlier failure free it and return NULL. */
-static json_t *done(json_t *o, int rc)
-{
-    if (rc) {
-        json_decref(o);
-        return NULL;
-    }
-    return o;
-}
-
 static json_t *tiers_json(const uint64_t *v)
 {
     json_t *o = json_object();
     int rc = !o;
     for (int t = 0; !rc && t < VMM_TIERS; t++)
         rc |= jset(o, vmm_tier_name(t), jint(v[t]));
-    return done(o, rc);
+    return jdone(o, rc);
 }
 
 static json_t *mrc_json(const vmm_mrc_t *c)
@@ -246,7 +217,7 @@ static json_t *mrc_json(const vmm_mrc_t *c)
     }
     json_decref(fr);
     json_decref(mi);
-    return done(o, rc);
+    return jdone(o, rc);
 }
 
 static json_t *host_json(const vmm_scenario_t *sc, const vmm_host_result_t *r)
@@ -267,7 +238,7 @@ static json_t *host_json(const vmm_scenario_t *sc, const vmm_host_result_t *r)
     rc |= jset(o, "nested", json_string(or_q(r->nested)));
     rc |= jset(o, "periods", jint(r->periods));
     rc |= jset(o, "end_ns", jreal(r->end_ns));
-    return done(o, rc);
+    return jdone(o, rc);
 }
 
 static json_t *totals_json(const vmm_host_result_t *r)
@@ -279,7 +250,7 @@ static json_t *totals_json(const vmm_host_result_t *r)
     rc |= jset(o, "major_faults", jint(r->major_faults));
     rc |= jset(o, "weighted_faults", jreal(r->weighted_faults));
     rc |= jset(o, "amt_ns", jreal(r->amt_ns));
-    return done(o, rc);
+    return jdone(o, rc);
 }
 
 /* Every field of vmm_vm_result_t, in the struct's order. */
@@ -308,7 +279,7 @@ static json_t *vm_json(const vmm_vm_result_t *v)
     R(target_miss_ratio)
 #undef U
 #undef R
-    return done(o, rc);
+    return jdone(o, rc);
 }
 
 static json_t *log_json(const vmm_host_result_t *r)
@@ -330,7 +301,7 @@ static json_t *log_json(const vmm_host_result_t *r)
         rc |= jset(o, "reason", json_string(vmm_balance_reason_name(d->move.reason)));
         rc |= jset(o, "benefit", jreal(d->move.benefit));
     }
-    return done(a, rc);
+    return jdone(a, rc);
 }
 
 static json_t *alloc_json(const vmm_host_result_t *r)
@@ -351,7 +322,7 @@ static json_t *alloc_json(const vmm_host_result_t *r)
         rc |= jset(o, "active", jreal(s->active));
         rc |= jset(o, "miss_ratio", jreal(s->miss_ratio));
     }
-    return done(a, rc);
+    return jdone(a, rc);
 }
 
 static json_t *report_json(const vmm_scenario_t *sc, const vmm_host_result_t *r)
@@ -371,7 +342,7 @@ static json_t *report_json(const vmm_scenario_t *sc, const vmm_host_result_t *r)
     json_decref(vms);
     rc |= jset(o, "balancer_log", log_json(r));
     rc |= jset(o, "allocation", alloc_json(r));
-    return done(o, rc);
+    return jdone(o, rc);
 }
 
 int vmm_host_report_json(FILE *f, const vmm_scenario_t *sc, const vmm_host_result_t *r)

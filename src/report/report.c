@@ -6,39 +6,22 @@
  * a fixed order and numbers in a fixed format, so the same run gives the
  * same bytes. Host wall-clock time appears only when asked for. */
 #include "vmmsim/vmmsim.h"
+#include "json_util.h"
 #include <jansson.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-static double ratio(uint64_t a, uint64_t b) { return b ? (double)a / (double)b : 0.0; }
-
 double vmm_amt_ns(const vmm_counters_t *c) { return c->refs ? c->time_ns / (double)c->refs : 0; }
-double vmm_fault_rate(const vmm_counters_t *c) { return ratio(c->faults, c->refs); }
-double vmm_tlb_hit_rate(const vmm_counters_t *c) { return ratio(c->tlb_hits, c->refs); }
+double vmm_fault_rate(const vmm_counters_t *c) { return vmm_ratio(c->faults, c->refs); }
+double vmm_tlb_hit_rate(const vmm_counters_t *c) { return vmm_ratio(c->tlb_hits, c->refs); }
 
 /* The counters, named once for JSON and CSV alike. */
 #define COUNTERS(X)                                                                        \
     X(reads) X(writes) X(ifetches) X(minor_faults) X(major_faults) X(evictions)           \
     X(dirty_writebacks) X(swap_ins) X(swap_outs) X(tlb_hits) X(tlb_misses) X(walk_refs)   \
     X(pages_touched)
-
-/* Round to 6 significant decimals so the JSON text does not depend on the
- * last bits of floating-point sums. */
-static json_t *jreal(double x)
-{
-    if (!isfinite(x))
-        return json_real(0);
-    char buf[64];
-    snprintf(buf, sizeof buf, "%.6g", x);
-    return json_real(strtod(buf, NULL));
-}
-
-static int jset(json_t *o, const char *k, json_t *v)
-{
-    return v ? json_object_set_new(o, k, v) : -1;
-}
 
 static int counters_json(json_t *o, const vmm_counters_t *c)
 {
@@ -77,11 +60,7 @@ static json_t *sampler_json(const vmm_counters_t *c)
     rc |= jset(o, "scan_hits", json_integer((json_int_t)c->scan_hits));
     rc |= jset(o, "time_ms", jreal(c->sampler_ns / 1e6));
     rc |= jset(o, "time_share", jreal(c->time_ns > 0 ? c->sampler_ns / c->time_ns : 0));
-    if (rc) {
-        json_decref(o);
-        return NULL;
-    }
-    return o;
+    return jdone(o, rc);
 }
 
 static json_t *sampler_cfg_json(const vmm_config_t *cfg)
@@ -99,11 +78,7 @@ static json_t *sampler_cfg_json(const vmm_config_t *cfg)
     rc |= jset(o, "trace_fault_ns", jreal(cfg->lat.trace_fault_ns));
     rc |= jset(o, "retrace_ns", jreal(cfg->lat.retrace_ns));
     rc |= jset(o, "scan_page_ns", jreal(cfg->lat.scan_page_ns));
-    if (rc) {
-        json_decref(o);
-        return NULL;
-    }
-    return o;
+    return jdone(o, rc);
 }
 
 static json_t *config_json(const vmm_config_t *cfg)
@@ -136,11 +111,7 @@ static json_t *config_json(const vmm_config_t *cfg)
     }
     if (sampler_on(cfg))
         rc |= jset(o, "sampler", sampler_cfg_json(cfg));
-    if (rc) {
-        json_decref(o);
-        return NULL;
-    }
-    return o;
+    return jdone(o, rc);
 }
 
 static json_t *report_json(const vmm_stats_t *st, const vmm_config_t *cfg,
@@ -190,11 +161,7 @@ static json_t *report_json(const vmm_stats_t *st, const vmm_config_t *cfg,
         rc |= json_object_set(o, "per_process", procs);
     }
     json_decref(procs);
-    if (rc) {
-        json_decref(o);
-        return NULL;
-    }
-    return o;
+    return jdone(o, rc);
 }
 
 int vmm_report_json(FILE *f, const vmm_stats_t *st, const vmm_config_t *cfg,
@@ -234,7 +201,7 @@ static void line_u(FILE *f, const char *k, uint64_t v) { fprintf(f, "  %-22s %15
 
 static void line_pct(FILE *f, const char *k, uint64_t v, uint64_t of)
 {
-    fprintf(f, "  %-22s %15llu  (%.4f%%)\n", k, (unsigned long long)v, 100 * ratio(v, of));
+    fprintf(f, "  %-22s %15llu  (%.4f%%)\n", k, (unsigned long long)v, 100 * vmm_ratio(v, of));
 }
 
 int vmm_report_text(FILE *f, const vmm_stats_t *st, const vmm_config_t *cfg,
