@@ -218,6 +218,7 @@ static int host_init(host_t *h, const vmm_scenario_t *sc, const vmm_host_opts_t 
     h->npt_ops = vmm_pt_find(hs->nested_pt);
     h->shadow = hs->nested == VMM_NESTED_SHADOW;
     h->glevels = hs->pwc_entries && !h->shadow ? radix_levels(h->gpt_ops->name) : 0;
+    h->nlevels = radix_levels(h->npt_ops->name);
     h->ntlb = hs->tlb_levels;
     uint64_t frames = hs->memory >> h->shift;
     if (!frames || frames >= VMM_NOFRAME)

@@ -108,6 +108,8 @@ typedef struct host {
     const vmm_pt_ops *gpt_ops, *npt_ops;
     int shadow;
     unsigned glevels;    /* radix levels of the guest table (PWC); 0 = no PWC */
+    unsigned nlevels;    /* radix levels of the nested table: the cost of every nested
+                            walk, no lookup needed; 0 = look each one up */
     uint32_t ntlb;
 
     /* machine frames, split evenly among NUMA nodes */

@@ -395,7 +395,10 @@ static int translate_miss(host_t *h, host_vcpu_t *v, host_pcpu_t *p, host_vm_t *
         }
     }
     host_page_t *pg = &h->pages[*pid];
-    if (!h->shadow)
+    /* Every touched gpn is mapped, and a radix walk of a mapped entry reads
+     * one entry per level: its cost is known without the lookup (which would
+     * return `*pid` again), a dependent chain of cache misses saved. */
+    if (!h->shadow && !(nrefs = h->nlevels))
         h->npt_ops->lookup(vm->npt, pg->gpn, &nrefs);
     unsigned w = host_walk_refs(h, p, vm, as, vpn, grefs, nrefs);
     *t += w * h->hs->numa_local_ns[p->node];
