@@ -14,7 +14,7 @@
 struct vmm_patent;
 
 #define HOST_TIER_NONE 255u      /* page contents are nowhere below DRAM */
-#define HOST_PWC_MAX 4           /* guest levels a page-walk cache can skip */
+#define HOST_PWC_MAX 4           /* upper guest levels with a page-walk cache (radix4: 3) */
 #define HOST_MAX_PCPUS VMM_SCHED_MAX_PCPUS
 
 /* Costs of the samplers' traps (the engine's defaults, docs/latency.md). */
@@ -87,7 +87,7 @@ typedef struct host_vm {
     vmm_mrc_builder_t mrcb;  /* an MRC builder fed every reference (st NULL: none) */
     vmm_active_t act;
     uint32_t act_touched, act_n;
-    uint64_t *act_pick;  /* this period's sample (gpn order) */
+    uint64_t *act_pick;  /* this period's sample: page ids, VMM_NOFRAME for an unused slot */
     uint64_t period_refs, period_faults;
 } host_vm_t;
 
@@ -116,8 +116,8 @@ typedef struct host {
     uint32_t nframes, nnodes, frames_per_node;
     uint32_t *frame_page;  /* global page id, VMM_NOFRAME if free */
     uint32_t *res_pos;     /* per frame: index in its VM's res_list */
-    uint8_t *frame_dirty;
-    uint64_t cleaned;
+    uint8_t *frame_dirty;  /* lent to the policies (write-backs are not charged here) */
+    uint64_t cleaned;      /* ditto */
     uint32_t **node_free;  /* per node: stack of free frames */
     uint32_t *node_nfree;
 
