@@ -17,6 +17,7 @@
 #include "vmmsim/scenario.h"
 
 #include "test_util.h"
+#include "real_traces.h"
 
 static vmm_scenario_t *load(const char *text)
 {
@@ -1093,4 +1094,56 @@ Test(host_slowdown, overcommitted_is_slower)
         cr_assert_float_eq(v->slowdown, v->run_ns / v->alone_run_ns, 1e-12);
     }
     vmm_host_result_fini(&r);
+}
+
+/* --- against an independent simulator ------------------------------------------------- */
+
+/* One VM alone, its allocation fixed at F pages by its limit: the host's
+ * replacement inside the allocation must take exactly the faults that
+ * libCacheSim counted for the same policy and cache size on the real traces
+ * (../shared/traces/expected.tsv; every lru/fifo/clock/sieve row of the
+ * CloudPhysics trace and two rows per policy of the gzip trace). TLBs,
+ * nested walks, the samplers' traps and the scheduler change the time, never
+ * which page is where. Skipped when the traces are absent. */
+static void check_real(const char *trace, const char *policy, unsigned frames)
+{
+    long long want = vmm_test_expected(trace, policy, frames);
+    const char *dir = vmm_test_trace_dir();
+    if (want < 0 || !dir)
+        return;
+    char text[1024];
+    unsigned long long bytes = (unsigned long long)frames * 4096;
+    unsigned long long mem = bytes < 1048576 ? 1048576 : bytes;
+    snprintf(text, sizeof text,
+             "[host]\nmemory = %llu\nbalancer = static\n"
+             "[vm v]\ntrace = %s/%s\nmemory = %llu\nlimit = %llu\npolicy = %s\n",
+             mem, dir, trace, mem, bytes, policy);
+    vmm_host_result_t r;
+    run_ok(text, &r);
+    cr_expect_eq(r.vms[0].faults, (uint64_t)want, "%s %s %u: %llu faults, libCacheSim %lld",
+                 trace, policy, frames, (unsigned long long)r.vms[0].faults, want);
+    EQ(r.vms[0].max_alloc, frames);
+    vmm_host_result_fini(&r);
+}
+
+Test(host_real, matches_libcachesim_on_cloudphysics, .timeout = 120)
+{
+    static const char *const pols[] = {"lru", "fifo", "clock", "sieve"};
+    static const unsigned sizes[] = {100, 1000, 5000, 10000, 20000};
+    if (!vmm_test_trace_dir())
+        cr_skip_test("../shared/traces not found");
+    for (size_t p = 0; p < 4; p++)
+        for (size_t k = 0; k < 5; k++)
+            check_real("cloudPhysicsIO.txt", pols[p], sizes[k]);
+}
+
+Test(host_real, matches_libcachesim_on_gzip, .timeout = 300)
+{
+    static const char *const pols[] = {"lru", "fifo", "clock", "sieve"};
+    static const unsigned sizes[] = {24, 64};
+    if (!vmm_test_trace_dir())
+        cr_skip_test("../shared/traces not found");
+    for (size_t p = 0; p < 4; p++)
+        for (size_t k = 0; k < 2; k++)
+            check_real("gzip.lackey.zst", pols[p], sizes[k]);
 }
