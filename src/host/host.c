@@ -415,17 +415,21 @@ static host_pcpu_t *next_pcpu(host_t *h)
     return best;
 }
 
-/* An idle pCPU with nothing to run waits for the next busy pCPU's clock
- * (its vCPU may come free), or for good when none is busy. */
+/* An idle pCPU with nothing to run waits until a running vCPU's slice ends
+ * (the soonest a vCPU can be queued again: one whose trace ends is not), or
+ * for good when none is running. */
 static double idle_until(const host_t *h, double now)
 {
     double t = INFINITY;
     for (uint32_t c = 0; c < h->npcpus; c++)
-        if (h->pcpus[c].running != VMM_NONE && h->pcpus[c].clock < t)
-            t = h->pcpus[c].clock;
+        if (h->pcpus[c].running != VMM_NONE && h->pcpus[c].slice_end < t)
+            t = h->pcpus[c].slice_end;
     return t > now ? t : nextafter(now, INFINITY);
 }
 
+/* A vCPU never starts before it stopped last: the pCPU that picks it may
+ * have been idle since a time before the vCPU's last slice ended (the loop
+ * runs whole chunks), and then waits until it is ready. */
 static int start_slice(host_t *h, host_pcpu_t *p, uint32_t c, double now, vmm_err_t *err)
 {
     uint32_t v;
@@ -437,11 +441,14 @@ static int start_slice(host_t *h, host_pcpu_t *p, uint32_t c, double now, vmm_er
         p->clock = isinf(slice) ? idle_until(h, now) : now + slice;
         return 0;
     }
+    host_vcpu_t *vc = &h->vcpus[v];
+    double start = vc->t > now ? vc->t : now;
     p->running = v;
-    h->vcpus[v].node = p->node;
-    p->slice_start = now;
-    p->slice_end = now + slice;
-    h->vcpus[v].t = now;
+    p->clock = start;
+    vc->node = p->node;
+    p->slice_start = start;
+    p->slice_end = start + slice;
+    vc->t = start;
     return 0;
 }
 

@@ -1147,3 +1147,48 @@ Test(host_real, matches_libcachesim_on_gzip, .timeout = 300)
         for (size_t k = 0; k < 2; k++)
             check_real("gzip.lackey.zst", pols[p], sizes[k]);
 }
+
+/* The patent sampler inside the host, with every page sampled (S >= the
+ * pages touched) and traces re-installed at once (period 0), sees every
+ * access: its final curve is the exact LRU curve of an MRC builder fed
+ * every reference, at every size (docs/mrc-patent.md; the engine's own
+ * sampler is checked the same way in test_patent.c). sort touches 246
+ * pages. */
+Test(host_real, patent_equals_exact_when_every_access_is_seen, .timeout = 120)
+{
+    const char *dir = vmm_test_trace_dir();
+    if (!dir)
+        cr_skip_test("../shared/traces not found");
+    char text[1024];
+    vmm_host_result_t p, e;
+    const char *fmt = "[host]\nmemory = 4M\nmrc_pages = 1024\nmrc_period = 0\n"
+                      "[vm v]\ntrace = examples/sort.lackey.zst\nmemory = 4M\nmrc = %s\n";
+    snprintf(text, sizeof text, fmt, "patent");
+    run_ok(text, &p);
+    snprintf(text, sizeof text, fmt, "exact");
+    run_ok(text, &e);
+    const vmm_mrc_t *cp = &p.vms[0].mrc, *ce = &e.vms[0].mrc;
+    EQ(cp->refs, ce->refs);
+    EQ(p.vms[0].refs, e.vms[0].refs);
+    for (unsigned f = 1; f <= 300; f++)
+        cr_assert_float_eq(vmm_mrc_misses_at(cp, f), vmm_mrc_misses_at(ce, f), 1e-6,
+                           "%u frames: patent %.1f, exact %.1f", f, vmm_mrc_misses_at(cp, f),
+                           vmm_mrc_misses_at(ce, f));
+    vmm_host_result_fini(&p);
+    vmm_host_result_fini(&e);
+}
+
+/* Simulated time never runs backwards: one vCPU alone on 4 pCPUs is never
+ * waiting, so it finishes exactly when its run time says, however often it
+ * moves between pCPUs (an idle pCPU that picks it up waits until its last
+ * slice ended). */
+Test(host_sched, a_lone_vcpu_finishes_at_its_run_time)
+{
+    vmm_host_result_t r;
+    run_ok("[host]\npcpus = 4\nslice = 1ms\nperiod = 3ms\n"
+           "[vm a]\ngenerate = zipf:pages=3000,n=200K\nmemory = 16M\n", &r);
+    cr_assert_float_eq(r.vms[0].finish_ns, r.vms[0].run_ns, 1e-3 * r.vms[0].run_ns * 1e-6,
+                       "finish %.0f, run %.0f", r.vms[0].finish_ns, r.vms[0].run_ns);
+    cr_assert_gt(r.periods, 10);
+    vmm_host_result_fini(&r);
+}
