@@ -207,5 +207,6 @@ VMM_API int vmm_run(vmm_t *m, const vmm_source_spec_t *src, vmm_run_info_t *info
                     vmm_err_t *err);
 
 #include "report.h"
+#include "host.h"
 
 #endif
