@@ -105,7 +105,7 @@ fuzz: $(FUZZ_TARGETS)
 fuzz-run: fuzz
 	@for t in $(FUZZ_TARGETS); do n=$$(basename $$t); mkdir -p fuzz/corpus/$$n; \
 	  case $$n in fuzz_trace) cp -n tests/data/trace-* tests/data/bad-* fuzz/corpus/$$n/ 2>/dev/null;; \
-	  fuzz_scenario) cp -n tests/data/scenario-*.ini fuzz/corpus/$$n/ 2>/dev/null;; esac; \
+	  fuzz_scenario|fuzz_host) cp -n tests/data/scenario-*.ini fuzz/corpus/$$n/ 2>/dev/null;; esac; \
 	  echo "== $$n"; ./$$t -max_total_time=$(FUZZ_SECONDS) -max_len=65536 fuzz/corpus/$$n || exit 1; done
 
 vmmsim.pc: vmmsim.pc.in
