@@ -41,7 +41,6 @@ VMM_API const char *vmm_tier_name(int tier);
 typedef struct vmm_host_opts {
     int alone;              /* also run each VM alone with all its memory (slowdown); default 1 */
     uint64_t limit;         /* stop each source after this many records; 0 = all */
-    int quiet_alone;        /* internal: set for the alone runs */
 } vmm_host_opts_t;
 
 VMM_API void vmm_host_opts_default(vmm_host_opts_t *o);
