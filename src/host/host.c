@@ -238,7 +238,7 @@ static int host_init(host_t *h, const vmm_scenario_t *sc, const vmm_host_opts_t 
     h->tier_cap[VMM_TIER_DISK] = hs->disk_capacity ? hs->disk_capacity >> h->shift : UINT64_MAX;
     h->tier_ns[VMM_TIER_DISK] = hs->disk_ns;
     h->swap_tier = hs->swap == VMM_SWAP_SSD ? VMM_TIER_SSD : hs->swap == VMM_SWAP_DISK ? VMM_TIER_DISK : -1;
-    h->cq_head = h->cq_tail = VMM_NOFRAME;
+    vmm_dl_init(&h->cq);
     h->smp_salt = vmm_hash64(hs->seed ^ 0x5851f42d4c957f2dULL);
     vmm_rng_seed(&h->rng, hs->seed);
     h->nvms = sc->nvms;
@@ -297,6 +297,8 @@ static void host_fini(host_t *h)
     vmm_free(h->res_pos);
     vmm_free(h->frame_dirty);
     vmm_free(h->pages);
+    vmm_free(h->cq_prev);
+    vmm_free(h->cq_next);
     vmm_free(h->as);
     vmm_free(h->vms);
     vmm_free(h->vcpus);

@@ -8,6 +8,7 @@
 
 #include "vmmsim/vmmsim.h"
 #include "vmmsim/host.h"
+#include "util/dlist.h"
 #include "util/hashmap.h"
 #include "util/rng.h"
 
@@ -36,7 +37,6 @@ typedef struct host_page {
     uint32_t frame;      /* machine frame, VMM_NOFRAME when not in DRAM */
     uint32_t gpn;        /* guest-physical page number in its VM */
     uint32_t as;         /* global address-space index (the TLB tag) */
-    uint32_t tnext, tprev; /* compressed tier FIFO links (global page ids) */
     uint16_t vm;
     uint8_t flags;       /* HP_* */
     uint8_t tier;        /* VMM_TIER_* holding the contents, or HOST_TIER_NONE */
@@ -44,7 +44,7 @@ typedef struct host_page {
     uint8_t remote;      /* walks in a row from one remote node (migration) */
     uint8_t remote_node; /* that node */
     uint8_t pad;
-} host_page_t;
+} host_page_t;          /* 32 bytes: two to a cache line */
 
 /* A guest address space (a pid of a VM's trace). */
 typedef struct host_as {
@@ -131,7 +131,8 @@ typedef struct host {
     uint64_t tier_used[VMM_TIERS];
     double tier_ns[VMM_TIERS];
     int swap_tier;                   /* VMM_TIER_SSD, _DISK or -1 (none) */
-    uint32_t cq_head, cq_tail;       /* compressed FIFO: head = oldest */
+    vmm_dlist_t cq;                  /* compressed tier, newest at the head */
+    uint32_t *cq_prev, *cq_next;     /* its links per page id (only with the tier) */
 
     /* address spaces */
     host_as_t *as;

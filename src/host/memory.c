@@ -45,6 +45,14 @@ int host_grow_pages(host_t *h, size_t need)
     size_t cap = h->page_cap;
     if (need <= cap)
         return 0;
+    if (h->tier_cap[VMM_TIER_COMPRESSED]) {
+        /* the links grow first: `page_cap` moves only when all three did */
+        size_t c1 = cap, c2 = cap;
+        if (vmm_grow(&h->cq_prev, &c1, need, sizeof *h->cq_prev) ||
+            vmm_grow(&h->cq_next, &c2, need, sizeof *h->cq_next))
+            return VMM_ENOMEM;
+        need = c1 < c2 ? c1 : c2;
+    }
     if (vmm_grow(&h->pages, &h->page_cap, need, sizeof *h->pages))
         return VMM_ENOMEM;
     memset(h->pages + cap, 0, (h->page_cap - cap) * sizeof *h->pages);
@@ -64,31 +72,6 @@ void host_shootdown(host_t *h, const host_page_t *pg)
             vmm_tlb_invalidate(&h->pcpus[c].tlb[l], pg->as, pg->vpn);
 }
 
-static void cq_unlink(host_t *h, uint32_t pid)
-{
-    host_page_t *pg = &h->pages[pid];
-    if (pg->tprev != VMM_NOFRAME)
-        h->pages[pg->tprev].tnext = pg->tnext;
-    else
-        h->cq_head = pg->tnext;
-    if (pg->tnext != VMM_NOFRAME)
-        h->pages[pg->tnext].tprev = pg->tprev;
-    else
-        h->cq_tail = pg->tprev;
-}
-
-static void cq_push(host_t *h, uint32_t pid)
-{
-    host_page_t *pg = &h->pages[pid];
-    pg->tnext = VMM_NOFRAME;
-    pg->tprev = h->cq_tail;
-    if (h->cq_tail != VMM_NOFRAME)
-        h->pages[h->cq_tail].tnext = pid;
-    else
-        h->cq_head = pid;
-    h->cq_tail = pid;
-}
-
 /* Put the contents of page `pid` (just out of DRAM) in `tier`. */
 static void tier_put(host_t *h, uint32_t pid, int tier)
 {
@@ -97,7 +80,7 @@ static void tier_put(host_t *h, uint32_t pid, int tier)
     h->tier_used[tier]++;
     h->vms[pg->vm].r.to_tier[tier]++;
     if (tier == VMM_TIER_COMPRESSED)
-        cq_push(h, pid);
+        vmm_dl_push_front(&h->cq, h->cq_prev, h->cq_next, pid);
 }
 
 /* Write page `pid` below DRAM: to the compressed tier when allowed and it
@@ -107,11 +90,10 @@ static int tier_store(host_t *h, uint32_t pid, int compress)
 {
     if (compress && h->tier_cap[VMM_TIER_COMPRESSED]) {
         if (h->tier_used[VMM_TIER_COMPRESSED] >= h->tier_cap[VMM_TIER_COMPRESSED]) {
-            uint32_t old = h->cq_head;
             int s = h->swap_tier;
             if (s < 0 || h->tier_used[s] >= h->tier_cap[s])
                 return VMM_EIO;
-            cq_unlink(h, old);
+            uint32_t old = vmm_dl_pop_back(&h->cq, h->cq_prev, h->cq_next);
             h->tier_used[VMM_TIER_COMPRESSED]--;
             h->vms[h->pages[old].vm].r.demoted++;
             tier_put(h, old, s);
@@ -131,7 +113,7 @@ static double tier_take(host_t *h, host_page_t *pg, uint32_t pid)
 {
     int t = pg->tier;
     if (t == VMM_TIER_COMPRESSED)
-        cq_unlink(h, pid);
+        vmm_dl_remove(&h->cq, h->cq_prev, h->cq_next, pid);
     h->tier_used[t]--;
     pg->tier = HOST_TIER_NONE;
     h->vms[pg->vm].r.major_by_tier[t]++;
@@ -279,7 +261,6 @@ static int first_touch(host_t *h, host_vm_t *vm, uint32_t as, uint64_t vpn, uint
     pg->gpn = vm->npages;
     pg->frame = VMM_NOFRAME;
     pg->tier = HOST_TIER_NONE;
-    pg->tnext = pg->tprev = VMM_NOFRAME;
     if ((rc = h->gpt_ops->insert(h->as[as].gpt, vpn, id)) ||
         (rc = h->npt_ops->insert(vm->npt, pg->gpn, id)))
         return rc;
