@@ -7,7 +7,6 @@
  * nothing here reads a clock. VMs are named, never numbered: a balancer
  * move from or to VMM_BALANCE_FREE (the host's free pages) shows "free". */
 #include "vmmsim/vmmsim.h"
-#include "vmmsim/host.h"
 #include "json_util.h"
 #include <jansson.h>
 #include <math.h>
@@ -16,7 +15,6 @@
 #include <string.h>
 
 #define LOG_LINES 8     /* balancer decisions the text report lists */
-
 
 static const char *or_q(const char *s) { return s ? s : "?"; }
 
