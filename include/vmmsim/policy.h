@@ -52,6 +52,9 @@ typedef struct vmm_policy_cfg {
 
 enum {
     VMM_POLICY_FUTURE = 1u << 0,   /* needs next_use: the engine does a first pass */
+    VMM_POLICY_SIZED = 1u << 1,    /* sizes its lists (or its clock) from nframes at init,
+                                      so its capacity cannot change: the hypervisor, whose
+                                      VM allocations change, cannot use it */
 };
 
 /* Return of on_insert: the page was admitted, or the policy declined to keep

@@ -13,7 +13,6 @@
 #include "util/alloc.h"
 #include <math.h>
 #include <string.h>
-#include <strings.h>
 
 #define VCPU_BUF 4096   /* references read ahead per vCPU */
 
@@ -42,18 +41,6 @@ void vmm_host_result_fini(vmm_host_result_t *res)
 }
 
 /* --- set-up ----------------------------------------------------------------- */
-
-/* Policies whose victim choice works at any occupancy: a VM's allocation
- * changes at run time, and the adaptive policies size their lists from a
- * frame count fixed at creation. */
-static int policy_resizable(const char *name)
-{
-    static const char *const ok[] = {"fifo", "lru", "clock", "aging", "random", "sieve", NULL};
-    for (const char *const *p = ok; *p; p++)
-        if (!strcasecmp(name, *p))
-            return 1;
-    return 0;
-}
 
 static int scn_err(const host_t *h, int rc, uint64_t line, vmm_err_t *err, const char *msg,
                    const char *what)
@@ -99,14 +86,23 @@ static int init_vm(host_t *h, uint32_t i, vmm_err_t *err)
     const vmm_vm_spec_t *s = &h->sc->vms[i];
     host_vm_t *vm = &h->vms[i];
     vm->spec = s;
-    if (!policy_resizable(s->policy))
-        return scn_err(h, VMM_EINVAL, s->line, err, s->name,
-                       ": policy must be one of fifo, lru, clock, aging, random, sieve"
-                       " (the others size their lists once; a VM's allocation changes)");
+    /* a VM's allocation changes at run time: policies that size their
+     * lists once, or need the future, cannot follow it */
+    const vmm_policy_ops *pops = vmm_policy_find(s->policy);
+    if (pops->flags & (VMM_POLICY_SIZED | VMM_POLICY_FUTURE)) {
+        char ok[256] = "";
+        for (const vmm_policy_ops *const *o = vmm_policy_all(); *o; o++)
+            if (!((*o)->flags & (VMM_POLICY_SIZED | VMM_POLICY_FUTURE)))
+                snprintf(ok + strlen(ok), sizeof ok - strlen(ok), "%s%s", ok[0] ? ", " : "",
+                         (*o)->name);
+        return vmm_err_set(err, VMM_EINVAL, h->sc->file, s->line, -1,
+                           "%s: policy %s cannot change size (a VM's allocation does): use one of %s",
+                           s->name, pops->name, ok);
+    }
     vmm_policy_cfg_t pc = {.nframes = h->nframes, .seed = h->hs->seed ^ vmm_hash64(i + 1),
                            .params = s->policy_params,
                            .env = {.dirty = h->frame_dirty, .cleaned = &h->cleaned}};
-    int rc = vmm_policy_init(&vm->pol, vmm_policy_find(s->policy), &pc, err);
+    int rc = vmm_policy_init(&vm->pol, pops, &pc, err);
     if (rc)
         return rc;
     vm->npt = vmm_calloc(1, h->npt_ops->state_size);
