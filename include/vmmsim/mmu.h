@@ -25,6 +25,10 @@ typedef struct vmm_pt_ops {
     const char *name;       /* "radix4" */
     const char *summary;
     size_t state_size;
+    /* x86-style radix tables (9 vpn bits per level): the levels, which every
+     * walk to a mapped entry reads one each of; 0 for other kinds. Page-walk
+     * caches and the nested walk's cost use it. */
+    unsigned radix_levels;
     int (*init)(void *st, const vmm_pt_cfg_t *cfg);
     void (*fini)(void *st);
     /* Page id mapped at `vpn`, or VMM_PT_NONE; *refs = memory references

@@ -196,11 +196,6 @@ static void init_balancer(host_t *h)
     h->res->nested = h->shadow ? "shadow" : "ept";
 }
 
-static unsigned radix_levels(const char *pt)
-{
-    return !strcmp(pt, "radix4") ? 4 : !strcmp(pt, "radix3") ? 3 : 0;
-}
-
 static int host_init(host_t *h, const vmm_scenario_t *sc, const vmm_host_opts_t *o,
                      vmm_host_result_t *res, vmm_err_t *err)
 {
@@ -213,8 +208,8 @@ static int host_init(host_t *h, const vmm_scenario_t *sc, const vmm_host_opts_t 
     h->gpt_ops = vmm_pt_find(hs->guest_pt);
     h->npt_ops = vmm_pt_find(hs->nested_pt);
     h->shadow = hs->nested == VMM_NESTED_SHADOW;
-    h->glevels = hs->pwc_entries && !h->shadow ? radix_levels(h->gpt_ops->name) : 0;
-    h->nlevels = radix_levels(h->npt_ops->name);
+    h->glevels = hs->pwc_entries && !h->shadow ? h->gpt_ops->radix_levels : 0;
+    h->nlevels = h->npt_ops->radix_levels;
     h->ntlb = hs->tlb_levels;
     uint64_t frames = hs->memory >> h->shift;
     if (!frames || frames >= VMM_NOFRAME)
