@@ -280,47 +280,47 @@ static json_t *vm_json(const vmm_vm_result_t *v)
     return jdone(o, rc);
 }
 
-static json_t *log_json(const vmm_host_result_t *r)
+/* An array of n objects, object i filled by fill(o, r, i); NULL when any
+ * allocation failed. */
+static json_t *jobjects(size_t n, int (*fill)(json_t *o, const vmm_host_result_t *r, size_t i),
+                        const vmm_host_result_t *r)
 {
     json_t *a = json_array();
     int rc = !a;
-    char b[32];
-    for (size_t i = 0; !rc && i < r->nlog; i++) {
-        const vmm_host_decision_t *d = &r->log[i];
+    for (size_t i = 0; !rc && i < n; i++) {
         json_t *o = json_object();
         rc |= !o || json_array_append_new(a, o);
-        if (rc)
-            break;
-        rc |= jset(o, "t_ns", jreal(d->t_ns));
-        rc |= jset(o, "period", jint(d->period));
-        rc |= jset(o, "from", json_string(vm_label(r, d->move.from, b, sizeof b)));
-        rc |= jset(o, "to", json_string(vm_label(r, d->move.to, b, sizeof b)));
-        rc |= jset(o, "pages", jint(d->move.pages));
-        rc |= jset(o, "reason", json_string(vmm_balance_reason_name(d->move.reason)));
-        rc |= jset(o, "benefit", jreal(d->move.benefit));
+        if (!rc)
+            rc |= fill(o, r, i);
     }
     return jdone(a, rc);
 }
 
-static json_t *alloc_json(const vmm_host_result_t *r)
+static int decision_json(json_t *o, const vmm_host_result_t *r, size_t i)
 {
-    json_t *a = json_array();
-    int rc = !a;
+    const vmm_host_decision_t *d = &r->log[i];
     char b[32];
-    for (size_t i = 0; !rc && i < r->nalloc; i++) {
-        const vmm_alloc_sample_t *s = &r->alloc[i];
-        json_t *o = json_object();
-        rc |= !o || json_array_append_new(a, o);
-        if (rc)
-            break;
-        rc |= jset(o, "t_ns", jreal(s->t_ns));
-        rc |= jset(o, "vm", json_string(vm_label(r, s->vm, b, sizeof b)));
-        rc |= jset(o, "alloc", jint(s->alloc));
-        rc |= jset(o, "resident", jint(s->resident));
-        rc |= jset(o, "active", jreal(s->active));
-        rc |= jset(o, "miss_ratio", jreal(s->miss_ratio));
-    }
-    return jdone(a, rc);
+    int rc = jset(o, "t_ns", jreal(d->t_ns));
+    rc |= jset(o, "period", jint(d->period));
+    rc |= jset(o, "from", json_string(vm_label(r, d->move.from, b, sizeof b)));
+    rc |= jset(o, "to", json_string(vm_label(r, d->move.to, b, sizeof b)));
+    rc |= jset(o, "pages", jint(d->move.pages));
+    rc |= jset(o, "reason", json_string(vmm_balance_reason_name(d->move.reason)));
+    rc |= jset(o, "benefit", jreal(d->move.benefit));
+    return rc;
+}
+
+static int sample_json(json_t *o, const vmm_host_result_t *r, size_t i)
+{
+    const vmm_alloc_sample_t *s = &r->alloc[i];
+    char b[32];
+    int rc = jset(o, "t_ns", jreal(s->t_ns));
+    rc |= jset(o, "vm", json_string(vm_label(r, s->vm, b, sizeof b)));
+    rc |= jset(o, "alloc", jint(s->alloc));
+    rc |= jset(o, "resident", jint(s->resident));
+    rc |= jset(o, "active", jreal(s->active));
+    rc |= jset(o, "miss_ratio", jreal(s->miss_ratio));
+    return rc;
 }
 
 static json_t *report_json(const vmm_scenario_t *sc, const vmm_host_result_t *r)
@@ -338,8 +338,8 @@ static json_t *report_json(const vmm_scenario_t *sc, const vmm_host_result_t *r)
     if (!rc)
         rc |= json_object_set(o, "vms", vms);
     json_decref(vms);
-    rc |= jset(o, "balancer_log", log_json(r));
-    rc |= jset(o, "allocation", alloc_json(r));
+    rc |= jset(o, "balancer_log", jobjects(r->nlog, decision_json, r));
+    rc |= jset(o, "allocation", jobjects(r->nalloc, sample_json, r));
     return jdone(o, rc);
 }
 
