@@ -149,7 +149,6 @@ static int init_vcpus(host_t *h, vmm_err_t *err)
     for (uint32_t i = 0; i < h->nvms && !rc; i++) {
         const vmm_vm_spec_t *s = &h->sc->vms[i];
         h->vms[i].vcpu0 = n;
-        h->vms[i].nvcpus = s->vcpus;
         for (uint32_t k = 0; k < s->vcpus; k++, n++) {
             host_vcpu_t *v = &h->vcpus[n];
             v->vm = i;
@@ -511,7 +510,7 @@ static int finish(host_t *h)
     for (uint32_t i = 0; i < h->nvms; i++) {
         host_vm_t *vm = &h->vms[i];
         vmm_vm_result_t *r = &vm->r;
-        for (uint32_t k = 0; k < vm->nvcpus; k++) {
+        for (uint32_t k = 0; k < vm->spec->vcpus; k++) {
             vmm_sched_stats_t st;
             uint32_t v = vm->vcpu0 + k;
             r->run_ns += h->vcpus[v].run_ns;
@@ -523,7 +522,7 @@ static int finish(host_t *h)
         r->resident = vm->resident;
         if (r->min_alloc == UINT64_MAX)
             r->min_alloc = vm->alloc;
-        int rc = host_final_mrc(h, vm);
+        int rc = host_final_mrc(vm);
         if (rc)
             return rc;
         res->refs += r->refs;

@@ -79,7 +79,7 @@ typedef struct host_vm {
     uint64_t alloc;      /* machine frames it may hold */
     uint64_t resident;
     uint32_t *res_list;  /* resident frames in any order (host swapping picks at random) */
-    uint32_t nvcpus, vcpu0;
+    uint32_t vcpu0;      /* its first vCPU; it has spec->vcpus of them */
     vmm_vm_result_t r;   /* counters, filled as it runs */
     /* samplers */
     struct vmm_patent *smp; /* patent MRC sampler, or NULL */
@@ -88,7 +88,7 @@ typedef struct host_vm {
     vmm_active_t act;
     uint32_t act_touched, act_n;
     uint64_t *act_pick;  /* this period's sample: page ids, VMM_NOFRAME for an unused slot */
-    uint64_t period_refs, period_faults;
+    uint64_t refs0, faults0; /* r.refs and r.faults when the period began */
 } host_vm_t;
 
 /* One pCPU: its TLB levels and page-walk caches. */
@@ -189,6 +189,6 @@ double host_smp_tick(host_t *h, host_vm_t *vm, double now);
 int host_smp_walk(host_t *h, host_vcpu_t *v, host_page_t *pg, uint32_t pid, double now,
                   double *t);
 int host_smp_select(host_t *h, host_vm_t *vm, uint32_t pid);
-int host_final_mrc(host_t *h, host_vm_t *vm);
+int host_final_mrc(host_vm_t *vm);
 
 #endif

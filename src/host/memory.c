@@ -211,7 +211,6 @@ static int fault(host_t *h, host_vm_t *vm, host_pcpu_t *p, vmm_pref_t *r, double
     host_page_t *pg = &h->pages[r->page];
     double cost = h->hs->minor_fault_ns;
     vm->r.faults++;
-    vm->period_faults++;
     if (pg->tier != HOST_TIER_NONE) {
         vm->r.major_faults++;
         cost = tier_take(h, pg, r->page);
@@ -407,7 +406,6 @@ int host_access_page(host_t *h, host_vcpu_t *v, host_pcpu_t *p, uint32_t as, uin
     r->refs++;
     r->reads += op != VMM_OP_WRITE;
     r->writes += op == VMM_OP_WRITE;
-    vm->period_refs++;
     int hit = tlb_lookup(h, p, as, vpn, &pid, &t);
     if (hit) {
         r->tlb_hits++;

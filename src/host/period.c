@@ -161,11 +161,13 @@ static int sample_alloc(host_t *h, double now)
         return VMM_ENOMEM;
     for (uint32_t i = 0; i < h->nvms; i++) {
         host_vm_t *vm = &h->vms[i];
-        double mr = vm->period_refs ? (double)vm->period_faults / (double)vm->period_refs : 0;
+        uint64_t refs = vm->r.refs - vm->refs0, faults = vm->r.faults - vm->faults0;
+        double mr = refs ? (double)faults / (double)refs : 0;
         res->alloc[res->nalloc++] = (vmm_alloc_sample_t){
             .t_ns = now, .vm = i, .alloc = vm->alloc, .resident = vm->resident,
             .active = vm->r.active, .miss_ratio = mr};
-        vm->period_refs = vm->period_faults = 0;
+        vm->refs0 = vm->r.refs;
+        vm->faults0 = vm->r.faults;
     }
     return 0;
 }
@@ -211,7 +213,7 @@ static int decide(host_t *h, const vmm_balance_ops *ops, double now, vmm_err_t *
             .alloc = vm->alloc, .size = vm->r.memory,
             .reservation = vm->r.reservation ? vm->r.reservation : 1,
             .limit = vm->r.limit, .shares = vm->r.shares, .active = vm->r.active,
-            .ref_rate = (double)vm->period_refs / secs,
+            .ref_rate = (double)(vm->r.refs - vm->refs0) / secs,
             .mrc = mrc[i].npoints ? &mrc[i] : NULL, .priority = (int)vm->spec->priority};
     }
     if (!rc)
@@ -246,7 +248,7 @@ int host_period_start(host_t *h, vmm_err_t *err)
 /* Seed 003 FIG. 8 steps 812-814: a vCPU whose largest sampled working set
  * is on another node than the one it ran on moves to that node's pCPUs
  * (within its VM's affinity). */
-static int numa_vcpus(host_t *h)
+static void numa_vcpus(host_t *h)
 {
     for (uint32_t i = 0; i < h->nvcpus; i++) {
         host_vcpu_t *v = &h->vcpus[i];
@@ -267,7 +269,6 @@ static int numa_vcpus(host_t *h)
             h->vms[v->vm].r.vcpu_migrations++;
         }
     }
-    return 0;
 }
 
 /* The period that ended at `now`. */
@@ -280,7 +281,7 @@ int host_period(host_t *h, double now, vmm_err_t *err)
     if (!rc)
         rc = sample_alloc(h, now);
     if (!rc && h->nnodes > 1 && h->hs->numa_migrate == VMM_MIGRATE_VCPUS)
-        rc = numa_vcpus(h);
+        numa_vcpus(h);
     for (uint32_t i = 0; i < h->nvms && !rc; i++)
         act_begin(h, i);
     h->res->periods = h->period;
@@ -302,9 +303,8 @@ static uint64_t recommend(const vmm_mrc_t *c, double target)
     return c->frames[c->npoints - 1];
 }
 
-int host_final_mrc(host_t *h, host_vm_t *vm)
+int host_final_mrc(host_vm_t *vm)
 {
-    (void)h;
     int rc = vm_mrc(vm, &vm->r.mrc);
     if (!rc)
         vm->r.recommended = recommend(&vm->r.mrc, vm->r.target_miss_ratio);
