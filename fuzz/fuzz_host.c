@@ -7,6 +7,7 @@
  * samplers and periods. A run may fail (no room below DRAM, an affinity
  * with no pCPU), but it must not crash, leak or trip a sanitizer. */
 #include "vmmsim/vmmsim.h"
+#include "fuzz_util.h"
 #include <stdlib.h>
 #include <string.h>
 
@@ -31,11 +32,9 @@ static int small_enough(const vmm_scenario_t *sc)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    char *text = malloc(size + 1);
+    char *text = fuzz_text(data, size);
     if (!text)
         return 0;
-    memcpy(text, data, size);
-    text[size] = 0;
     vmm_scenario_t *sc = NULL;
     vmm_err_t err;
     if (vmm_scenario_load_string(text, "fuzz.ini", &sc, &err) == 0 && small_enough(sc)) {

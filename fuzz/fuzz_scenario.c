@@ -1,6 +1,7 @@
 /* libFuzzer target: arbitrary text as a scenario INI file, then as a
  * --set override on the demo scenario. */
 #include "vmmsim/vmmsim.h"
+#include "fuzz_util.h"
 #include <stdlib.h>
 #include <string.h>
 
@@ -8,11 +9,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    char *text = malloc(size + 1);
+    char *text = fuzz_text(data, size);
     if (!text)
         return 0;
-    memcpy(text, data, size);
-    text[size] = 0;
     vmm_scenario_t *sc = NULL;
     vmm_err_t err;
     if (vmm_scenario_load_string(text, "fuzz.ini", &sc, &err) == 0)
