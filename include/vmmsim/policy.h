@@ -9,7 +9,16 @@
  *               victim(incoming) picks a frame, which the policy forgets
  *               at once (ghost lists may remember its page), the engine
  *               evicts that frame's page, then on_insert(frame).
- *   on removal by the engine (unmap, balloon...): on_remove(frame).
+ *   on removal by the engine (host swapping, NUMA migration...):
+ *               on_remove(frame, page).
+ *   when the quota changes (a VM's allocation moves): resize(capacity);
+ *               on a shrink the engine then calls victim() until at most
+ *               `capacity` frames are in use; on a growth faults take free
+ *               frames (on_insert without victim) until it is reached.
+ *
+ * Frame numbers are < cfg->nframes (the size of per-frame arrays: the
+ * host's machine frames, so several domains' policies share one numbering);
+ * the policy holds at most `capacity` of them at a time.
  *
  * Each call gets a vmm_pref_t describing the page reference being handled.
  * Per-frame data lives in the policy's own arrays indexed by frame number
@@ -44,7 +53,8 @@ typedef struct vmm_policy_env {
 } vmm_policy_env_t;
 
 typedef struct vmm_policy_cfg {
-    uint32_t nframes;     /* capacity in frames, >= 1 */
+    uint32_t nframes;     /* frame numbers are < nframes, >= 1 */
+    uint32_t capacity;    /* frames it may hold at first, 1..nframes; 0 = nframes */
     uint64_t seed;        /* for randomised policies */
     const char *params;   /* "key=value,key=value" tuning, or NULL for defaults */
     vmm_policy_env_t env;
@@ -52,17 +62,21 @@ typedef struct vmm_policy_cfg {
 
 enum {
     VMM_POLICY_FUTURE = 1u << 0,   /* needs next_use: the engine does a first pass */
-    VMM_POLICY_SIZED = 1u << 1,    /* sizes its lists (or its clock) from nframes at init,
-                                      so its capacity cannot change: the hypervisor, whose
-                                      VM allocations change, cannot use it */
+    VMM_POLICY_SIZED = 1u << 1,    /* transitional: sizes its lists from nframes at init
+                                      and has no resize yet, so a VM cannot use it */
 };
+
+/* Version of vmm_policy_ops; an ops table carries the one it was written
+ * for in `abi`, and vmm_policy_init() refuses any other. */
+#define VMM_POLICY_ABI 2
 
 /* Return of on_insert: the page was admitted, or the policy declined to keep
  * it (the engine then evicts it at once; frame stays free). */
 enum { VMM_POLICY_ADMIT = 0, VMM_POLICY_BYPASS = 1 };
 
 typedef struct vmm_policy_ops {
-    const char *name;        /* "lru" */
+    const char *name;        /* "lru" (first: the registries find entries by it) */
+    unsigned abi;            /* VMM_POLICY_ABI */
     const char *summary;     /* one line for --help */
     size_t state_size;
     unsigned flags;          /* VMM_POLICY_* */
@@ -77,7 +91,12 @@ typedef struct vmm_policy_ops {
      * Called only when every frame is in use. */
     uint32_t (*victim)(void *st, const vmm_pref_t *incoming);
     int (*on_insert)(void *st, const vmm_pref_t *r);
-    void (*on_remove)(void *st, uint32_t frame);
+    /* The engine takes `frame` (holding dense page id `page`) away. */
+    void (*on_remove)(void *st, uint32_t frame, uint32_t page);
+    /* The quota becomes `capacity` frames (1..nframes); see the top of this
+     * file for what the engine does next. Adaptive policies rescale their
+     * targets and ghost lists here (each says how). 0 or VMM_ENOMEM. */
+    int (*resize)(void *st, uint32_t capacity);
 } vmm_policy_ops;
 
 /* Look up a policy by name (case-insensitive); NULL if unknown. */

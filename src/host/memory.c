@@ -186,7 +186,7 @@ int host_reclaim(host_t *h, uint32_t vmi, uint64_t pages, int balloon)
             vm->r.ballooned++;
         } else {
             f = vm->res_list[vmm_rng_below(&h->rng, vm->resident)];
-            vm->pol.ops->on_remove(vm->pol.st, f);
+            vm->pol.ops->on_remove(vm->pol.st, f, h->frame_page[f]);
             vm->r.host_swapped++;
         }
         int rc = evict_frame(h, f, !balloon);
@@ -342,7 +342,7 @@ static void numa_check(host_t *h, host_vm_t *vm, host_pcpu_t *p, uint32_t pid, d
         return;
     uint32_t old = pg->frame, f = h->node_free[p->node][--h->node_nfree[p->node]];
     vmm_pref_t r = {.key = pid, .page = pid, .frame = f, .next_use = VMM_NEVER};
-    vm->pol.ops->on_remove(vm->pol.st, old);
+    vm->pol.ops->on_remove(vm->pol.st, old, pid);
     host_shootdown(h, pg);
     res_del(h, vm, old);
     h->frame_page[old] = VMM_NOFRAME;

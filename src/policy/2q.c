@@ -169,8 +169,9 @@ static void tq_on_hit(void *st, const vmm_pref_t *r)
         vmm_dl_move_front(&s->m, s->prev, s->next, r->page);
 }
 
-static void tq_on_remove(void *st, uint32_t frame)
+static void tq_on_remove(void *st, uint32_t frame, uint32_t page)
 {
+    (void)page;
     tq_state *s = st;
     uint32_t pg = s->frame_page[frame];
     if (pg == UINT32_MAX)
@@ -182,6 +183,7 @@ static void tq_on_remove(void *st, uint32_t frame)
 }
 
 const vmm_policy_ops vmm_policy_2q = {
+    .abi = VMM_POLICY_ABI,
     .name = "2q",
     .summary = "2Q (VLDB'94): FIFO for new pages, LRU for pages reused after leaving it",
     .state_size = sizeof(tq_state),

@@ -164,14 +164,16 @@ static int aging_on_insert(void *st, const vmm_pref_t *r)
     return VMM_POLICY_ADMIT;
 }
 
-static void aging_on_remove(void *st, uint32_t frame)
+static void aging_on_remove(void *st, uint32_t frame, uint32_t page)
 {
+    (void)page;
     aging_state *s = st;
     if (vmm_ih_has(&s->heap, frame))
         vmm_ih_remove(&s->heap, frame, aging_less, s);
 }
 
 const vmm_policy_ops vmm_policy_aging = {
+    .abi = VMM_POLICY_ABI,
     .name = "aging",
     .summary = "aging: n-bit counters shifted every interval, approximating LRU",
     .state_size = sizeof(aging_state),

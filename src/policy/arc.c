@@ -200,8 +200,9 @@ static void arc_on_hit(void *st, const vmm_pref_t *r)
 }
 
 /* External removal forgets the page without leaving a ghost. */
-static void arc_on_remove(void *st, uint32_t frame)
+static void arc_on_remove(void *st, uint32_t frame, uint32_t page)
 {
+    (void)page;
     arc_state *s = st;
     uint32_t pg = s->frame_page[frame];
     if (pg == UINT32_MAX)
@@ -213,6 +214,7 @@ static void arc_on_remove(void *st, uint32_t frame)
 }
 
 const vmm_policy_ops vmm_policy_arc = {
+    .abi = VMM_POLICY_ABI,
     .name = "arc",
     .summary = "ARC (FAST'03): recency and frequency lists sized by ghost hits",
     .state_size = sizeof(arc_state),

@@ -87,8 +87,9 @@ static int clock_on_insert(void *st, const vmm_pref_t *r)
     return VMM_POLICY_ADMIT;
 }
 
-static void clock_on_remove(void *st, uint32_t frame)
+static void clock_on_remove(void *st, uint32_t frame, uint32_t page)
 {
+    (void)page;
     clock_state *s = st;
     if (s->prev[frame] == VMM_DL_NIL && s->q.head != frame)
         return;   /* not resident */
@@ -97,6 +98,7 @@ static void clock_on_remove(void *st, uint32_t frame)
 }
 
 const vmm_policy_ops vmm_policy_clock = {
+    .abi = VMM_POLICY_ABI,
     .name = "clock",
     .summary = "CLOCK / second chance: FIFO that spares pages referenced since loaded",
     .state_size = sizeof(clock_state),

@@ -337,8 +337,9 @@ static int cp_on_insert(void *st, const vmm_pref_t *r)
 }
 
 /* External removal: the page leaves the clock without a test entry. */
-static void cp_on_remove(void *st, uint32_t frame)
+static void cp_on_remove(void *st, uint32_t frame, uint32_t page)
 {
+    (void)page;
     cp_state *s = st;
     uint32_t pg = s->frame_page[frame];
     if (pg == UINT32_MAX)
@@ -355,6 +356,7 @@ static void cp_on_remove(void *st, uint32_t frame)
 }
 
 const vmm_policy_ops vmm_policy_clockpro = {
+    .abi = VMM_POLICY_ABI,
     .name = "clockpro",
     .summary = "CLOCK-Pro (USENIX ATC'05): hot/cold clock with test periods",
     .state_size = sizeof(cp_state),

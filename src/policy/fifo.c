@@ -66,8 +66,9 @@ static int fifo_on_insert(void *st, const vmm_pref_t *r)
     return VMM_POLICY_ADMIT;
 }
 
-static void fifo_on_remove(void *st, uint32_t frame)
+static void fifo_on_remove(void *st, uint32_t frame, uint32_t page)
 {
+    (void)page;
     fifo_state *s = st;
     if (s->prev[frame] == VMM_DL_NIL && s->q.head != frame)
         return;   /* not resident */
@@ -75,6 +76,7 @@ static void fifo_on_remove(void *st, uint32_t frame)
 }
 
 const vmm_policy_ops vmm_policy_fifo = {
+    .abi = VMM_POLICY_ABI,
     .name = "fifo",
     .summary = "first in, first out: evict the page loaded longest ago",
     .state_size = sizeof(fifo_state),

@@ -396,8 +396,9 @@ static void lirs_forget(lirs_state *s, uint32_t pg)
     s->fl[pg] &= ~LI_MODEL;
 }
 
-static void lirs_on_remove(void *st, uint32_t frame)
+static void lirs_on_remove(void *st, uint32_t frame, uint32_t page)
 {
+    (void)page;
     lirs_state *s = st;
     uint32_t pg = s->frame_page[frame];
     if (pg == UINT32_MAX || pg >= s->cap || s->page_frame[pg] != frame)
@@ -408,6 +409,7 @@ static void lirs_on_remove(void *st, uint32_t frame)
 }
 
 const vmm_policy_ops vmm_policy_lirs = {
+    .abi = VMM_POLICY_ABI,
     .name = "lirs",
     .summary = "LIRS (SIGMETRICS'02): keeps pages with short reuse distance",
     .state_size = sizeof(lirs_state),

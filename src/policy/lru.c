@@ -67,8 +67,9 @@ static int lru_on_insert(void *st, const vmm_pref_t *r)
     return VMM_POLICY_ADMIT;
 }
 
-static void lru_on_remove(void *st, uint32_t frame)
+static void lru_on_remove(void *st, uint32_t frame, uint32_t page)
 {
+    (void)page;
     lru_state *s = st;
     if (s->prev[frame] == VMM_DL_NIL && s->q.head != frame)
         return;   /* not resident */
@@ -76,6 +77,7 @@ static void lru_on_remove(void *st, uint32_t frame)
 }
 
 const vmm_policy_ops vmm_policy_lru = {
+    .abi = VMM_POLICY_ABI,
     .name = "lru",
     .summary = "least recently used (exact): evict the page unused for longest",
     .state_size = sizeof(lru_state),

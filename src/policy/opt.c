@@ -84,14 +84,16 @@ static int opt_on_insert(void *st, const vmm_pref_t *r)
     return VMM_POLICY_ADMIT;
 }
 
-static void opt_on_remove(void *st, uint32_t frame)
+static void opt_on_remove(void *st, uint32_t frame, uint32_t page)
 {
+    (void)page;
     opt_state *s = st;
     if (vmm_ih_has(&s->heap, frame))
         vmm_ih_remove(&s->heap, frame, opt_before, s->key);
 }
 
 const vmm_policy_ops vmm_policy_opt = {
+    .abi = VMM_POLICY_ABI,
     .name = "opt",
     .summary = "Belady's OPT/MIN: evict the page used furthest in the future (offline)",
     .state_size = sizeof(opt_state),

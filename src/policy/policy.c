@@ -12,6 +12,14 @@ int vmm_policy_init(vmm_policy_t *p, const vmm_policy_ops *ops, const vmm_policy
     memset(p, 0, sizeof *p);
     if (!cfg->nframes)
         return vmm_err_set(err, VMM_EINVAL, NULL, 0, -1, "frames must be at least 1");
+    if (cfg->capacity > cfg->nframes)
+        return vmm_err_set(err, VMM_EINVAL, NULL, 0, -1,
+                           "policy %s: capacity %u exceeds the %u frames", ops->name,
+                           cfg->capacity, cfg->nframes);
+    if (ops->abi != VMM_POLICY_ABI)
+        return vmm_err_set(err, VMM_EINVAL, NULL, 0, -1,
+                           "policy %s: ops table version %u, this library takes %u", ops->name,
+                           ops->abi, VMM_POLICY_ABI);
     p->st = vmm_calloc(1, ops->state_size);
     if (!p->st)
         return vmm_err_set(err, VMM_ENOMEM, NULL, 0, -1, "out of memory");

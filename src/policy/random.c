@@ -82,14 +82,16 @@ static int random_on_insert(void *st, const vmm_pref_t *r)
     return VMM_POLICY_ADMIT;
 }
 
-static void random_on_remove(void *st, uint32_t frame)
+static void random_on_remove(void *st, uint32_t frame, uint32_t page)
 {
+    (void)page;
     random_state *s = st;
     if (s->pos[frame] != RANDOM_NONE)
         random_take(s, frame);
 }
 
 const vmm_policy_ops vmm_policy_random = {
+    .abi = VMM_POLICY_ABI,
     .name = "random",
     .summary = "random: evict a uniformly chosen page (seeded, reproducible)",
     .state_size = sizeof(random_state),

@@ -223,8 +223,9 @@ static void s3_on_hit(void *st, const vmm_pref_t *r)
         s->freq[r->page]++;
 }
 
-static void s3_on_remove(void *st, uint32_t frame)
+static void s3_on_remove(void *st, uint32_t frame, uint32_t page)
 {
+    (void)page;
     s3_state *s = st;
     uint32_t pg = s->frame_page[frame];
     if (pg == UINT32_MAX)
@@ -236,6 +237,7 @@ static void s3_on_remove(void *st, uint32_t frame)
 }
 
 const vmm_policy_ops vmm_policy_s3fifo = {
+    .abi = VMM_POLICY_ABI,
     .name = "s3fifo",
     .summary = "S3-FIFO (SOSP'23): small, main and ghost FIFO queues",
     .state_size = sizeof(s3_state),

@@ -95,8 +95,9 @@ static int sieve_on_insert(void *st, const vmm_pref_t *r)
     return VMM_POLICY_ADMIT;
 }
 
-static void sieve_on_remove(void *st, uint32_t frame)
+static void sieve_on_remove(void *st, uint32_t frame, uint32_t page)
 {
+    (void)page;
     sieve_state *s = st;
     if (s->prev[frame] == VMM_DL_NIL && s->q.head != frame)
         return;   /* not resident */
@@ -107,6 +108,7 @@ static void sieve_on_remove(void *st, uint32_t frame)
 }
 
 const vmm_policy_ops vmm_policy_sieve = {
+    .abi = VMM_POLICY_ABI,
     .name = "sieve",
     .summary = "SIEVE (NSDI'24): FIFO queue, a hand that sifts out unvisited pages",
     .state_size = sizeof(sieve_state),

@@ -199,14 +199,16 @@ static int wsclock_on_insert(void *st, const vmm_pref_t *r)
     return VMM_POLICY_ADMIT;
 }
 
-static void wsclock_on_remove(void *st, uint32_t frame)
+static void wsclock_on_remove(void *st, uint32_t frame, uint32_t page)
 {
+    (void)page;
     wsclock_state *s = st;
     if (s->next[frame] != WS_NIL)
         wsclock_unlink(s, frame);
 }
 
 const vmm_policy_ops vmm_policy_wsclock = {
+    .abi = VMM_POLICY_ABI,
     .name = "wsclock",
     .summary = "WSClock (SOSP'81): clock over the working set, cleaning dirty pages",
     .state_size = sizeof(wsclock_state),

@@ -254,7 +254,7 @@ static void adaptive_churn(const vmm_policy_ops *ops, uint32_t frames, uint64_t 
         uint32_t pg = (uint32_t)(vmm_rng_below(&rng, 3) ? vmm_rng_below(&rng, 12)
                                                        : vmm_rng_below(&rng, NPAGES));
         if (vmm_rng_below(&rng, 50) == 0 && page_frame[pg] != VMM_NOFRAME) {
-            ops->on_remove(p.st, page_frame[pg]);
+            ops->on_remove(p.st, page_frame[pg], pg);
             frame_page[page_frame[pg]] = UINT32_MAX;
             page_frame[pg] = VMM_NOFRAME;
             continue;
