@@ -50,6 +50,9 @@ typedef struct vmm_policy_env {
     uint8_t *dirty;       /* per frame, engine-owned: nonzero when dirty */
     uint64_t *cleaned;    /* the policy adds 1 each time it writes back a
                              dirty frame and clears its bit (WSClock) */
+    const uint32_t *frame_page; /* per frame, engine-owned: the dense page id it
+                             holds (valid for frames in use, victim() included),
+                             so a policy needs no frame -> page map of its own */
 } vmm_policy_env_t;
 
 typedef struct vmm_policy_cfg {

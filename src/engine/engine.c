@@ -204,7 +204,8 @@ int vmm_create(const vmm_config_t *cfg, vmm_t **out, vmm_err_t *err)
     m->cfg.policy_params = cfg->policy_params ? m->params : NULL;
     vmm_policy_cfg_t pc = {.nframes = m->nframes, .seed = cfg->seed,
                            .params = m->cfg.policy_params,
-                           .env = {.dirty = m->frame_dirty, .cleaned = &m->cleaned}};
+                           .env = {.dirty = m->frame_dirty, .cleaned = &m->cleaned,
+                                   .frame_page = m->frame_page}};
     rc = vmm_policy_init(&m->pol, pops, &pc, err);
     if (!rc)
         rc = sampler_init(m, err);

@@ -101,7 +101,8 @@ static int init_vm(host_t *h, uint32_t i, vmm_err_t *err)
     }
     vmm_policy_cfg_t pc = {.nframes = h->nframes, .seed = h->hs->seed ^ vmm_hash64(i + 1),
                            .params = s->policy_params,
-                           .env = {.dirty = h->frame_dirty, .cleaned = &h->cleaned}};
+                           .env = {.dirty = h->frame_dirty, .cleaned = &h->cleaned,
+                                   .frame_page = h->frame_page}};
     int rc = vmm_policy_init(&vm->pol, pops, &pc, err);
     if (rc)
         return rc;

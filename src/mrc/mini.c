@@ -138,7 +138,8 @@ static int mini_pt_init(mini_state *s, mini_pt *p, uint32_t size, const vmm_mrc_
     if (!p->frame_page || !p->dirty)
         return VMM_ENOMEM;
     vmm_policy_cfg_t pc = {.nframes = p->frames, .seed = cfg->seed, .params = cfg->params,
-                           .env = {.dirty = p->dirty, .cleaned = &p->cleaned}};
+                           .env = {.dirty = p->dirty, .cleaned = &p->cleaned,
+                                   .frame_page = p->frame_page}};
     return vmm_policy_init(&p->pol, s->ops, &pc, err);
 }
 
