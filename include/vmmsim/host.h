@@ -32,10 +32,7 @@
 #include "balance.h"
 #include "mrc.h"
 
-/* Tiers below DRAM, in the order a reclaimed page tries them. */
-enum { VMM_TIER_COMPRESSED = 0, VMM_TIER_SSD = 1, VMM_TIER_DISK = 2, VMM_TIERS = 3 };
-
-/* "compressed", "ssd", "disk". */
+/* "compressed", "ssd", "disk", "swap" (VMM_TIER_* in vmmsim.h). */
 VMM_API const char *vmm_tier_name(int tier);
 
 typedef struct vmm_host_opts {
@@ -49,29 +46,9 @@ VMM_API void vmm_host_opts_default(vmm_host_opts_t *o);
 typedef struct vmm_vm_result {
     const char *name;               /* the scenario's VM name (not owned) */
     uint32_t vcpus;
-    uint64_t refs, reads, writes;   /* page references */
-    uint64_t pages_touched;         /* distinct guest pages */
-    uint64_t faults, minor_faults, major_faults;
-    uint64_t major_by_tier[VMM_TIERS];  /* major faults served by each tier */
-    uint64_t evictions;             /* pages taken out of DRAM, any reason */
-    uint64_t ballooned;             /* of those: given up by the guest to the balloon */
-    uint64_t host_swapped;          /* of those: picked by the host (reclaim = swap) */
-    uint64_t to_tier[VMM_TIERS];    /* pages written to each tier */
-    uint64_t demoted;               /* compressed pages pushed down to the swap device */
-    uint64_t tlb_hits, tlb_misses;
-    uint64_t walk_refs;             /* memory references of page walks, both dimensions */
-    uint64_t guest_walk_refs;       /* of those: guest page-table entries read */
-    uint64_t nested_walk_refs;      /* of those: nested-table entries read */
-    uint64_t pwc_hits;              /* walks shortened by the page-walk cache */
-    uint64_t shadow_syncs;          /* shadow mode: guest page-table updates trapped */
-    uint64_t local_refs, remote_refs;   /* NUMA: DRAM references by node distance */
-    uint64_t page_migrations;       /* NUMA: pages moved to the node using them */
+    vmm_counters_t c;               /* its address spaces' counters summed
+                                       (time_ns: the references' own cost) */
     uint64_t vcpu_migrations;       /* NUMA: vCPUs moved to the node of their working set */
-    uint64_t trace_faults;          /* MRC sampler (patent): faults into the VMM */
-    uint64_t fault_detections;      /* MRC sampler: sampled pages seen through their major fault */
-    uint64_t active_faults;         /* ESX active-page sampling faults */
-    double sampler_ns;              /* simulated time the two samplers cost */
-    double fault_ns;                /* simulated time spent in faults */
     double run_ns;                  /* simulated CPU time of its vCPUs */
     double wait_ns;                 /* runnable but waiting for a pCPU */
     double finish_ns;               /* when its last vCPU finished */

@@ -83,6 +83,12 @@ typedef struct vmm_host_spec {
     uint32_t active_sample;    /* pages sampled per period for the active fraction */
     uint32_t mrc_pages;        /* patent MRC sampler: pages sampled per VM (S) */
     double mrc_period_ns;      /* patent MRC sampler: sampling period */
+    int mrc_mode;              /* VMM_SAMPLER_FAULT or _SCAN (vmmsim.h) */
+    double trace_fault_ns;     /* a sampler's trap into the VMM */
+    double retrace_ns;         /* re-installing a trace: unmap + TLB shootdown */
+    double scan_page_ns;       /* scan mode: one accessed bit read and cleared */
+    double swap_out_ns;        /* writing a page to the swap device (0: asynchronous) */
+    char *stages;              /* stages added to every VM: "name[:k=v];..." or NULL; owned */
     int numa_migrate;          /* VMM_MIGRATE_*: what moves when memory is remote */
     uint64_t seed;             /* every random choice of the run */
 } vmm_host_spec_t;

@@ -30,6 +30,7 @@
 #include "scenario.h"
 #include "balance.h"
 #include "mrc.h"
+#include "stage.h"
 
 #define VMM_VERSION "0.1.0"
 #define VMM_JSON_SCHEMA 1
@@ -71,6 +72,9 @@ typedef struct vmm_config {
     unsigned va_bits;        /* virtual address width; 0 (default) = the page table's own (48 for radix4) */
     const char *policy;      /* replacement policy name; default "clock" */
     const char *policy_params; /* "k=v,..." or NULL */
+    const vmm_policy_ops *policy_ops; /* a policy of the caller's own, used instead of
+                                 looking `policy` up; NULL (default) = look it up */
+    const char *stages;      /* stages to add: "name[:k=v,...];..." (stage.h); NULL = none */
     const char *pt_type;     /* page-table kind; default "radix4" */
     vmm_tlb_cfg_t tlb;       /* default 64 entries, 4 ways, LRU, tagged */
     vmm_latency_t lat;
@@ -78,24 +82,67 @@ typedef struct vmm_config {
     uint64_t seed;           /* for randomised policies and the sampler's hash; default 1 */
 } vmm_config_t;
 
-/* Counters, per address space and in total. */
+/* Tiers below DRAM. The hypervisor's, in the order a reclaimed page tries
+ * them (compressed memory, then its swap device: SSD or disk), and the
+ * single machine's swap device. */
+enum { VMM_TIER_COMPRESSED = 0, VMM_TIER_SSD = 1, VMM_TIER_DISK = 2, VMM_TIER_SWAP = 3,
+       VMM_TIERS = 4 };
+
+/* Counters of one address space (and their sums per VM and in total),
+ * declared once: X(type, name, n, text) with n = 1 for a scalar and
+ * VMM_TIERS for one per tier. The struct, the sums (vmm_counters_add) and
+ * the schema docs come from this list. */
+#define VMM_COUNTERS(X) \
+    X(uint64_t, refs, 1, "page references") \
+    X(uint64_t, reads, 1, "of those: data reads") \
+    X(uint64_t, writes, 1, "of those: writes (lackey S and M)") \
+    X(uint64_t, ifetches, 1, "of those: instruction fetches") \
+    X(uint64_t, faults, 1, "references to a page not in DRAM") \
+    X(uint64_t, minor_faults, 1, "of those: first touches (a zeroed frame)") \
+    X(uint64_t, major_faults, 1, "of those: contents brought back from a tier") \
+    X(uint64_t, major_by_tier, VMM_TIERS, "major faults served by each tier") \
+    X(uint64_t, evictions, 1, "pages taken out of DRAM, any reason") \
+    X(uint64_t, ballooned, 1, "of those: given up by the guest to the balloon") \
+    X(uint64_t, host_swapped, 1, "of those: picked by the host (reclaim = swap)") \
+    X(uint64_t, to_tier, VMM_TIERS, "pages whose contents were stored in each tier") \
+    X(uint64_t, demoted, 1, "compressed pages pushed down to the swap device") \
+    X(uint64_t, dirty_writebacks, 1, "evicted (or cleaned) dirty pages written out") \
+    X(uint64_t, swap_ins, 1, "pages read back from a swap device") \
+    X(uint64_t, swap_outs, 1, "pages written to a swap device") \
+    X(uint64_t, tlb_hits, 1, "translations found in a TLB level") \
+    X(uint64_t, tlb_misses, 1, "translations that walked") \
+    X(uint64_t, walk_refs, 1, "memory references of page walks, every dimension") \
+    X(uint64_t, guest_walk_refs, 1, "of those: guest page-table entries read") \
+    X(uint64_t, nested_walk_refs, 1, "of those: nested-table entries read") \
+    X(uint64_t, pwc_hits, 1, "walks shortened by a page-walk cache") \
+    X(uint64_t, shadow_syncs, 1, "shadow paging: guest page-table updates trapped") \
+    X(uint64_t, pages_touched, 1, "distinct pages referenced") \
+    X(uint64_t, local_refs, 1, "NUMA: DRAM references to the CPU's node") \
+    X(uint64_t, remote_refs, 1, "NUMA: DRAM references to another node") \
+    X(uint64_t, page_migrations, 1, "NUMA: pages moved to the node using them") \
+    X(uint64_t, trace_faults, 1, "MRC sampler: detected accesses that faulted into the VMM") \
+    X(uint64_t, trace_installs, 1, "MRC sampler: traces re-installed at a period end") \
+    X(uint64_t, sampler_tlb_invalidations, 1, "MRC sampler: TLB entries it invalidated") \
+    X(uint64_t, scanned_pages, 1, "MRC sampler, scan mode: accessed bits read") \
+    X(uint64_t, scan_hits, 1, "MRC sampler, scan mode: accessed bits found set") \
+    X(uint64_t, fault_detections, 1, "MRC sampler: sampled pages seen through their major fault") \
+    X(uint64_t, active_faults, 1, "ESX active-page sampling faults") \
+    X(double, time_ns, 1, "simulated time of the references") \
+    X(double, fault_ns, 1, "of that: time in faults") \
+    X(double, sampler_ns, 1, "of that: time the samplers cost")
+
+/* n = 1 declares a scalar, n = VMM_TIERS an array */
+#define VMM_COUNTER_DIM_(n) VMM_COUNTER_DIM_I_(n)
+#define VMM_COUNTER_DIM_I_(n) VMM_COUNTER_DIM_##n
+#define VMM_COUNTER_DIM_1
+#define VMM_COUNTER_DIM_VMM_TIERS [VMM_TIERS]
+#define VMM_COUNTER_DECL_(type, name, n, text) type name VMM_COUNTER_DIM_(n);
 typedef struct vmm_counters {
-    uint64_t refs, reads, writes, ifetches;   /* page references by kind */
-    uint64_t faults, minor_faults, major_faults;
-    uint64_t evictions;       /* pages taken out of a frame to make room */
-    uint64_t dirty_writebacks;/* evicted (or cleaned) dirty pages written to swap */
-    uint64_t swap_ins, swap_outs;
-    uint64_t tlb_hits, tlb_misses, walk_refs;
-    uint64_t pages_touched;   /* distinct pages referenced */
-    double time_ns;           /* simulated time */
-    /* MRC sampler (zero when it is off) */
-    uint64_t trace_faults;    /* detected accesses that faulted into the VMM (first ones too) */
-    uint64_t trace_installs;  /* traces re-installed at the end of a sampling period */
-    uint64_t sampler_tlb_invalidations; /* TLB entries invalidated by the sampler */
-    uint64_t scanned_pages;   /* scan mode: accessed bits read */
-    uint64_t scan_hits;       /* scan mode: accessed bits found set */
-    double sampler_ns;        /* simulated time all of that cost (included in time_ns) */
+    VMM_COUNTERS(VMM_COUNTER_DECL_)
 } vmm_counters_t;
+
+/* t += c, field by field. */
+VMM_API void vmm_counters_add(vmm_counters_t *t, const vmm_counters_t *c);
 
 typedef struct vmm_as_stats {
     uint32_t asid;            /* as in the trace (pid) */
@@ -141,8 +188,10 @@ VMM_API int vmm_prepass_end(vmm_t *m, vmm_err_t *err);
  * (address beyond the virtual space), VMM_ENOMEM, VMM_EIO (swap full). */
 VMM_API int vmm_access(vmm_t *m, const vmm_ref_t *refs, size_t n, vmm_err_t *err);
 
-/* Snapshot the counters into *st. */
-VMM_API void vmm_get_stats(vmm_t *m, vmm_stats_t *st);
+/* Snapshot the counters into *st. Returns 0, or VMM_ENOMEM when the
+ * per-address-space array could not grow (st->total is still right,
+ * st->nas is then 0). */
+VMM_API int vmm_get_stats(vmm_t *m, vmm_stats_t *st);
 
 /* The MRC of address space `as` (its index in vmm_stats_t.as, i.e. in order
  * of first reference), or with as == UINT32_MAX of the whole machine (one

@@ -9,18 +9,11 @@
  * the next period boundary, whichever is first. The balancer runs when the
  * earliest clock reaches the boundary, so it sees every pCPU at or past it. */
 #include "host_int.h"
-#include "mrc/patent.h"
 #include "util/alloc.h"
 #include <math.h>
 #include <string.h>
 
 #define VCPU_BUF 4096   /* references read ahead per vCPU */
-
-const char *vmm_tier_name(int tier)
-{
-    static const char *const names[VMM_TIERS] = {"compressed", "ssd", "disk"};
-    return tier >= 0 && tier < VMM_TIERS ? names[tier] : "?";
-}
 
 void vmm_host_opts_default(vmm_host_opts_t *o)
 {
@@ -48,35 +41,14 @@ static int scn_err(const host_t *h, int rc, uint64_t line, vmm_err_t *err, const
     return vmm_err_set(err, rc, h->sc->file, line, -1, "%s%s", msg, what ? what : "");
 }
 
-static int init_pcpus(host_t *h, vmm_err_t *err)
+static int init_pcpus(host_t *h)
 {
-    const vmm_host_spec_t *hs = h->hs;
     h->pcpus = vmm_calloc(h->npcpus, sizeof *h->pcpus);
     if (!h->pcpus)
         return VMM_ENOMEM;
     for (uint32_t c = 0; c < h->npcpus; c++) {
-        host_pcpu_t *p = &h->pcpus[c];
-        p->node = (uint32_t)((uint64_t)c * h->nnodes / h->npcpus);
-        p->running = VMM_NONE;
-        for (uint32_t l = 0; l < h->ntlb; l++) {
-            vmm_tlb_cfg_t tc = {.entries = hs->tlb[l].entries, .ways = hs->tlb[l].ways};
-            int rc = vmm_tlb_init(&p->tlb[l], &tc);
-            if (rc)
-                return rc == VMM_ENOMEM ? rc : scn_err(h, VMM_EINVAL, hs->line, err,
-                    "host.tlb: entries must be a multiple of ways with a power-of-two number of sets", NULL);
-        }
-        for (unsigned k = 0; k + 1 < h->glevels; k++) {
-            /* 4-way when the sets come out a power of two, else fully
-             * associative (a linear scan: fine for the usual 16-32) */
-            vmm_tlb_cfg_t tc = {.entries = hs->pwc_entries, .ways = 4};
-            int rc = vmm_tlb_init(&p->pwc[k], &tc);
-            if (rc == VMM_EINVAL) {
-                tc.ways = 0;
-                rc = vmm_tlb_init(&p->pwc[k], &tc);
-            }
-            if (rc)
-                return rc;
-        }
+        h->pcpus[c].node = h->k.xl.cpus[c].node;
+        h->pcpus[c].running = VMM_NONE;
     }
     return 0;
 }
@@ -99,24 +71,16 @@ static int init_vm(host_t *h, uint32_t i, vmm_err_t *err)
                            "%s: policy %s cannot change size (a VM's allocation does): use one of %s",
                            s->name, pops->name, ok);
     }
-    vmm_policy_cfg_t pc = {.nframes = h->nframes, .seed = h->hs->seed ^ vmm_hash64(i + 1),
-                           .params = s->policy_params,
-                           .env = {.dirty = h->frame_dirty, .cleaned = &h->cleaned,
-                                   .frame_page = h->frame_page}};
-    int rc = vmm_policy_init(&vm->pol, pops, &pc, err);
+    int rc = core_domain(&h->k, i, pops, s->policy_params, h->hs->seed ^ vmm_hash64(i + 1), 0,
+                         err);
     if (rc)
         return rc;
-    vm->npt = vmm_calloc(1, h->npt_ops->state_size);
-    vm->res_list = vmm_malloc((size_t)h->nframes * sizeof *vm->res_list);
+    core_dom_t *cd = &h->k.doms[i];
+    cd->numa = s->numa;
+    cd->numa_node = s->numa_node;
     vm->act_pick = vmm_malloc((size_t)h->acfg.samples * sizeof *vm->act_pick);
-    vmm_pt_cfg_t ptc = {.page_shift = h->shift, .va_bits = 0, .nframes = h->nframes};
-    if (!vm->npt || !vm->res_list || !vm->act_pick)
+    if (!vm->act_pick)
         return VMM_ENOMEM;
-    if (h->npt_ops->init(vm->npt, &ptc)) {
-        vmm_free(vm->npt);
-        vm->npt = NULL;
-        return VMM_ENOMEM;
-    }
     vmm_vm_result_t *r = &vm->r;
     r->name = s->name;
     r->vcpus = s->vcpus;
@@ -125,15 +89,14 @@ static int init_vm(host_t *h, uint32_t i, vmm_err_t *err)
     r->limit = s->eff_limit >> h->shift;
     r->shares = (double)s->eff_shares;
     r->target_miss_ratio = s->target_miss_ratio;
-    vm->smp_due = INFINITY;
     if (!strcmp(s->mrc, "patent")) {
-        uint32_t S = h->hs->mrc_pages, C = (uint32_t)lround(sqrt((double)S));
-        if (vmm_patent_create(S, C ? C : 1, &vm->smp))
+        if (core_smp_add(&h->k, i))
             return VMM_ENOMEM;
     } else if (strcmp(s->mrc, "none")) {
         vmm_mrc_cfg_t mc = {.seed = h->hs->seed};
         if ((rc = vmm_mrc_builder_init(&vm->mrcb, vmm_mrc_find(s->mrc), &mc, err)))
             return rc;
+        cd->mrcb = &vm->mrcb;
     }
     return 0;
 }
@@ -196,6 +159,71 @@ static void init_balancer(host_t *h)
     h->res->nested = h->shadow ? "shadow" : "ept";
 }
 
+/* The core for the scenario: a domain per VM, a CPU per pCPU, nested (or
+ * shadow) walks, the latency model of the host section. */
+static void core_config(const host_t *h, core_cfg_t *kc)
+{
+    const vmm_host_spec_t *hs = h->hs;
+    memset(kc, 0, sizeof *kc);
+    kc->nframes = h->nframes;
+    kc->nnodes = h->nnodes;
+    kc->ndoms = h->nvms;
+    const vmm_pt_ops *gpt = vmm_pt_find(hs->guest_pt);
+    kc->xl = (xlate_cfg_t){.mode = h->shadow ? XL_SHADOW : XL_NESTED, .gpt_ops = gpt,
+                           .npt_ops = h->shadow ? NULL : vmm_pt_find(hs->nested_pt),
+                           .ptc = {.page_shift = h->shift, .va_bits = 0, .nframes = h->nframes},
+                           .ntlb = hs->tlb_levels, .pwc_entries = hs->pwc_entries,
+                           .ncpus = h->npcpus, .nnodes = h->nnodes, .ndoms = h->nvms};
+    for (uint32_t l = 0; l < hs->tlb_levels; l++)
+        kc->xl.tlb[l] = (vmm_tlb_cfg_t){.entries = hs->tlb[l].entries, .ways = hs->tlb[l].ways};
+    kc->tlb_ns = hs->tlb_ns;
+    for (uint32_t n = 0; n < VMM_SCN_MAX_NODES; n++) {
+        kc->local_ns[n] = hs->numa_local_ns[n];
+        kc->remote_ns[n] = hs->numa_remote_ns[n];
+    }
+    kc->minor_ns = hs->minor_fault_ns;
+    kc->shadow_sync_ns = hs->shadow_sync_ns;
+    kc->trace_fault_ns = hs->trace_fault_ns;
+    kc->retrace_ns = hs->retrace_ns;
+    kc->scan_page_ns = hs->scan_page_ns;
+    kc->numa_migrate = hs->numa_migrate == VMM_MIGRATE_PAGES;
+    int patent = 0;
+    for (uint32_t i = 0; i < h->nvms; i++)
+        patent |= !strcmp(h->sc->vms[i].mrc, "patent");
+    kc->smp = (core_sampler_cfg_t){.mode = patent ? hs->mrc_mode : VMM_SAMPLER_OFF,
+                                   .pages = hs->mrc_pages, .period_ns = hs->mrc_period_ns,
+                                   .by_gpn = 1, .seed = hs->seed};
+}
+
+/* Tiers below DRAM: compressed memory (when configured) in front of the
+ * swap device (SSD or disk; with swap = none a device of no capacity, so a
+ * page with nowhere to go is the error it was). */
+static int init_tiers(host_t *h)
+{
+    const vmm_host_spec_t *hs = h->hs;
+    mem_t *m = &h->k.mem;
+    int disk = hs->swap == VMM_SWAP_DISK;
+    uint64_t cap = disk ? hs->disk_capacity : hs->ssd_capacity;
+    mem_tier_t dev = {.ops = mem_tier_find("device"), .kind = disk ? VMM_TIER_DISK : VMM_TIER_SSD,
+                      .cap = hs->swap == VMM_SWAP_NONE ? 0 : cap ? cap >> h->shift : UINT64_MAX,
+                      .load_ns = disk ? hs->disk_ns : hs->ssd_ns, .store_ns = hs->swap_out_ns,
+                      .slots = MEM_SLOTS_OUT, .below = -1};
+    int d = mem_tier_add(m, &dev);
+    if (d < 0)
+        return d;
+    m->first_tier = m->swap_tier = d;
+    uint64_t ccap = hs->compressed >> h->shift;
+    if (ccap) {
+        mem_tier_t cq = {.ops = mem_tier_find("compressed"), .kind = VMM_TIER_COMPRESSED,
+                         .cap = ccap, .load_ns = hs->compressed_ns, .below = d};
+        int c = mem_tier_add(m, &cq);
+        if (c < 0)
+            return c;
+        m->first_tier = c;
+    }
+    return 0;
+}
+
 static int host_init(host_t *h, const vmm_scenario_t *sc, const vmm_host_opts_t *o,
                      vmm_host_result_t *res, vmm_err_t *err)
 {
@@ -205,12 +233,7 @@ static int host_init(host_t *h, const vmm_scenario_t *sc, const vmm_host_opts_t 
     h->opts = o;
     h->res = res;
     h->shift = (unsigned)__builtin_ctz(hs->page_size);
-    h->gpt_ops = vmm_pt_find(hs->guest_pt);
-    h->npt_ops = vmm_pt_find(hs->nested_pt);
     h->shadow = hs->nested == VMM_NESTED_SHADOW;
-    h->glevels = hs->pwc_entries && !h->shadow ? h->gpt_ops->radix_levels : 0;
-    h->nlevels = h->npt_ops->radix_levels;
-    h->ntlb = hs->tlb_levels;
     uint64_t frames = hs->memory >> h->shift;
     if (!frames || frames >= VMM_NOFRAME)
         return scn_err(h, VMM_EINVAL, hs->line, err, "host.memory: expected 1 to 2^32-2 pages", NULL);
@@ -218,29 +241,32 @@ static int host_init(host_t *h, const vmm_scenario_t *sc, const vmm_host_opts_t 
     h->nnodes = hs->numa_nodes;
     if (h->nnodes > h->nframes)
         return scn_err(h, VMM_EINVAL, hs->line, err, "host.numa_nodes: more nodes than pages", NULL);
-    h->frames_per_node = h->nframes / h->nnodes;
     h->npcpus = hs->pcpus;
     if (h->npcpus > HOST_MAX_PCPUS)
         return scn_err(h, VMM_EINVAL, hs->line, err, "host.pcpus: the scheduler handles at most 64", NULL);
-    h->tier_cap[VMM_TIER_COMPRESSED] = hs->compressed >> h->shift;
-    h->tier_ns[VMM_TIER_COMPRESSED] = hs->compressed_ns;
-    h->tier_cap[VMM_TIER_SSD] = hs->ssd_capacity ? hs->ssd_capacity >> h->shift : UINT64_MAX;
-    h->tier_ns[VMM_TIER_SSD] = hs->ssd_ns;
-    h->tier_cap[VMM_TIER_DISK] = hs->disk_capacity ? hs->disk_capacity >> h->shift : UINT64_MAX;
-    h->tier_ns[VMM_TIER_DISK] = hs->disk_ns;
-    h->swap_tier = hs->swap == VMM_SWAP_SSD ? VMM_TIER_SSD : hs->swap == VMM_SWAP_DISK ? VMM_TIER_DISK : -1;
-    vmm_dl_init(&h->cq);
-    h->smp_salt = vmm_hash64(hs->seed ^ 0x5851f42d4c957f2dULL);
     vmm_rng_seed(&h->rng, hs->seed);
     h->nvms = sc->nvms;
     res->nvms = sc->nvms;
     res->host_pages = h->nframes;
     res->vms = vmm_calloc(sc->nvms, sizeof *res->vms);
     h->vms = vmm_calloc(sc->nvms, sizeof *h->vms);
-    if (!res->vms || !h->vms || host_frames_init(h) || vmm_hm_init(&h->as_map, 16))
-        return VMM_ENOMEM;
+    if (!res->vms || !h->vms)
+        return vmm_err_set(err, VMM_ENOMEM, NULL, 0, -1, "out of memory");
     init_balancer(h);
-    int rc = init_pcpus(h, err);
+    core_cfg_t kc;
+    core_config(h, &kc);
+    h->k_ready = 1;
+    int rc = core_init(&h->k, &kc, err);
+    if (rc == VMM_EINVAL)
+        return scn_err(h, rc, hs->line, err,
+                       "host.tlb: entries must be a multiple of ways with a power-of-two number of sets",
+                       NULL);
+    if (!rc)
+        rc = init_tiers(h);
+    if (!rc)
+        rc = vmm_stages_init(&h->k.stages, hs->stages, err);
+    if (!rc)
+        rc = init_pcpus(h);
     for (uint32_t i = 0; i < h->nvms && !rc; i++)
         rc = init_vm(h, i, err);
     if (!rc)
@@ -253,44 +279,16 @@ static int host_init(host_t *h, const vmm_scenario_t *sc, const vmm_host_opts_t 
 static void host_fini(host_t *h)
 {
     for (uint32_t i = 0; h->vms && i < h->nvms; i++) {
-        host_vm_t *vm = &h->vms[i];
-        vmm_policy_fini(&vm->pol);
-        if (vm->npt) {
-            h->npt_ops->fini(vm->npt);
-            vmm_free(vm->npt);
-        }
-        vmm_patent_destroy(vm->smp);
-        vmm_mrc_builder_fini(&vm->mrcb);
-        vmm_free(vm->res_list);
-        vmm_free(vm->act_pick);
+        vmm_mrc_builder_fini(&h->vms[i].mrcb);
+        vmm_free(h->vms[i].act_pick);
     }
     for (uint32_t i = 0; h->vcpus && i < h->nvcpus; i++) {
         vmm_source_close(&h->vcpus[i].src);
         vmm_free(h->vcpus[i].buf);
     }
-    for (uint32_t i = 0; i < h->nas; i++) {
-        h->gpt_ops->fini(h->as[i].gpt);
-        vmm_free(h->as[i].gpt);
-    }
-    for (uint32_t c = 0; h->pcpus && c < h->npcpus; c++) {
-        for (uint32_t l = 0; l < h->ntlb; l++)
-            vmm_tlb_fini(&h->pcpus[c].tlb[l]);
-        for (unsigned k = 0; k + 1 < h->glevels; k++)
-            vmm_tlb_fini(&h->pcpus[c].pwc[k]);
-    }
-    for (uint32_t k = 0; h->node_free && k < h->nnodes; k++)
-        vmm_free(h->node_free[k]);
+    if (h->k_ready)
+        core_fini(&h->k);
     vmm_sched_destroy(h->sched);
-    vmm_hm_fini(&h->as_map);
-    vmm_free(h->node_free);
-    vmm_free(h->node_nfree);
-    vmm_free(h->frame_page);
-    vmm_free(h->res_pos);
-    vmm_free(h->frame_dirty);
-    vmm_free(h->pages);
-    vmm_free(h->cq_prev);
-    vmm_free(h->cq_next);
-    vmm_free(h->as);
     vmm_free(h->vms);
     vmm_free(h->vcpus);
     vmm_free(h->pcpus);
@@ -347,11 +345,15 @@ static int next_record(host_t *h, host_vcpu_t *v, vmm_err_t *err)
         v->pos = 0;
     }
     const vmm_ref_t *r = &v->buf[v->pos];
-    uint32_t as;
-    if (host_as_index(h, v, r->asid, &as))
-        return vmm_err_set(err, VMM_ENOMEM, NULL, 0, -1, "out of memory");
+    uint32_t as = v->last_as;
+    if (as == UINT32_MAX || r->asid != v->last_asid) {
+        if (core_as(&h->k, v->vm, r->asid, &as))
+            return vmm_err_set(err, VMM_ENOMEM, NULL, 0, -1, "out of memory");
+        v->last_asid = r->asid;
+        v->last_as = as;
+    }
     if (h->shadow && as != v->cur_as && v->cur_as != UINT32_MAX) {
-        h->vms[v->vm].r.shadow_syncs++;   /* the guest's CR3 write traps */
+        h->k.ctr[as].shadow_syncs++;   /* the guest's CR3 write traps */
         v->t += h->hs->shadow_sync_ns;
     }
     v->cur_as = as;
@@ -363,7 +365,9 @@ static int next_record(host_t *h, host_vcpu_t *v, vmm_err_t *err)
 static int access_error(host_t *h, host_vcpu_t *v, int rc, vmm_err_t *err)
 {
     const char *name = h->sc->vms[v->vm].name;
-    unsigned long long n = (unsigned long long)h->vms[v->vm].r.refs;
+    vmm_counters_t c;
+    core_sum(&h->k, v->vm, &c);
+    unsigned long long n = (unsigned long long)c.refs;
     if (rc == VMM_EIO)
         return vmm_err_set(err, rc, NULL, 0, -1,
                            "vm %s, page reference %llu: no room below DRAM (host.swap and its capacity, host.compressed)",
@@ -380,6 +384,8 @@ static int access_error(host_t *h, host_vcpu_t *v, int rc, vmm_err_t *err)
  * 1), or an error. */
 static int run_vcpu(host_t *h, host_vcpu_t *v, host_pcpu_t *p, double end, vmm_err_t *err)
 {
+    uint32_t cpu = (uint32_t)(p - h->pcpus);
+    h->k.ws = v->ws;
     while (v->t < end) {
         if (v->pg == v->npg) {
             int rc = next_record(h, v, err);
@@ -387,9 +393,12 @@ static int run_vcpu(host_t *h, host_vcpu_t *v, host_pcpu_t *p, double end, vmm_e
                 return rc == 0 ? 1 : rc;
         }
         const vmm_ref_t *r = &v->buf[v->pos];
-        int rc = host_access_page(h, v, p, v->cur_as, (r->addr >> h->shift) + v->pg, r->op);
+        double cost;
+        int rc = core_access(&h->k, cpu, v->cur_as, (r->addr >> h->shift) + v->pg, r->op, v->t,
+                             VMM_NEVER, &cost);
         if (rc)
             return access_error(h, v, rc, err);
+        v->t += cost;
         v->pg++;
     }
     return 0;
@@ -518,18 +527,19 @@ static int finish(host_t *h)
             if (!vmm_sched_stats(h->sched, v, r->finish_ns, &st))
                 r->wait_ns += st.wait_ns;
         }
-        r->amt_ns = r->refs ? r->run_ns / (double)r->refs : 0;
+        core_sum(&h->k, i, &r->c);
+        r->amt_ns = r->c.refs ? r->run_ns / (double)r->c.refs : 0;
         r->alloc = vm->alloc;
-        r->resident = vm->resident;
+        r->resident = h->k.mem.doms[i].resident;
         if (r->min_alloc == UINT64_MAX)
             r->min_alloc = vm->alloc;
-        int rc = host_final_mrc(vm);
+        int rc = host_final_mrc(h, i);
         if (rc)
             return rc;
-        res->refs += r->refs;
-        res->faults += r->faults;
-        res->major_faults += r->major_faults;
-        res->weighted_faults += (double)r->major_faults * r->shares * h->nvms / ssum;
+        res->refs += r->c.refs;
+        res->faults += r->c.faults;
+        res->major_faults += r->c.major_faults;
+        res->weighted_faults += (double)r->c.major_faults * r->shares * h->nvms / ssum;
         run += r->run_ns;
         if (r->finish_ns > res->end_ns)
             res->end_ns = r->finish_ns;
@@ -580,7 +590,7 @@ static int run_alone(const vmm_scenario_t *sc, const vmm_host_opts_t *o, vmm_hos
             return rc;
         vmm_vm_result_t *v = &res->vms[i];
         v->alone_run_ns = r1.vms[0].run_ns;
-        v->alone_major_faults = r1.vms[0].major_faults;
+        v->alone_major_faults = r1.vms[0].c.major_faults;
         v->slowdown = v->alone_run_ns > 0 ? v->run_ns / v->alone_run_ns : 0;
         vmm_host_result_fini(&r1);
     }

@@ -1,10 +1,9 @@
 /* Work the hypervisor does besides translating references: the two
  * samplers that run inside the MMU, and once per period the balancer.
  *
- * The patent MRC sampler (US 9,223,722, docs/mrc-patent.md): S pages of
- * each VM, chosen by a hash of their guest-physical page number, are traced
- * (unmapped); their next walk traps into the VMM, which updates the chunked
- * LRU list and leaves the page untraced for one sampling period.
+ * The patent MRC sampler (US 9,223,722, docs/mrc-patent.md) runs in the
+ * data path (src/core/sampler.c): S pages of each VM, chosen by a hash of
+ * their guest-physical page number, are traced; its curve is read here.
  *
  * ESX active-memory sampling (Waldspurger, OSDI'02, section 5.3): at the
  * start of each period `host.active_sample` random pages of each VM's
@@ -17,91 +16,28 @@
  * returns new allocations; a VM that must shrink gives up pages at once
  * (balloon or host swap), a VM that grows takes free frames as it faults. */
 #include "host_int.h"
-#include "mrc/patent.h"
 #include "util/alloc.h"
 #include <string.h>
 
-/* --- patent MRC sampler ---------------------------------------------------- */
-
-int host_smp_select(host_t *h, host_vm_t *vm, uint32_t pid)
+/* The VM's references and faults so far. */
+static void vm_totals(const host_t *h, uint32_t i, uint64_t *refs, uint64_t *faults)
 {
-    host_page_t *pg = &h->pages[pid];
-    uint32_t gone;
-    int rc = vmm_patent_offer(vm->smp, pid, vmm_hash64(pg->gpn ^ h->smp_salt), &gone);
-    if (rc <= 0)
-        return rc;
-    pg->flags |= HP_SAMPLED | HP_TRACED;
-    if (gone != UINT32_MAX)
-        h->pages[gone].flags &= (uint8_t)~(HP_SAMPLED | HP_TRACED);
-    return 0;
-}
-
-static void charge(host_vm_t *vm, double ns, double *t)
-{
-    vm->r.sampler_ns += ns;
-    *t += ns;
-}
-
-/* A walk reached a page one of the samplers watches: it traps. */
-int host_smp_walk(host_t *h, host_vcpu_t *v, host_page_t *pg, uint32_t pid, double now,
-                  double *t)
-{
-    host_vm_t *vm = &h->vms[v->vm];
-    /* both samplers' traps are a sample of the pages this vCPU uses, by
-     * node: its per-node working sets (FIG. 8, step 810) */
-    if (pg->frame != VMM_NOFRAME)
-        v->ws[pg->node]++;
-    if (pg->flags & HP_ACT_SAMPLED) {
-        pg->flags = (uint8_t)((pg->flags & ~HP_ACT_SAMPLED) | HP_ACT_TOUCHED);
-        vm->act_touched++;
-        vm->r.active_faults++;
-        charge(vm, HOST_TRAP_NS, t);
-    }
-    if (!(pg->flags & HP_TRACED)) {
-        /* an untraced sampled page faulting back in: the VMM sees it while
-         * handling the fault, at no extra cost (an extension of the patent's
-         * trace faults; its re-trace is already queued) */
-        if ((pg->flags & HP_SAMPLED) && pg->tier != HOST_TIER_NONE) {
-            vmm_patent_touch(vm->smp, pid);
-            vm->r.fault_detections++;
-        }
-        return 0;
-    }
-    pg->flags &= (uint8_t)~HP_TRACED;
-    vm->r.trace_faults++;
-    charge(vm, HOST_TRAP_NS, t);
-    vmm_patent_touch(vm->smp, pid);
-    double due = now + h->hs->mrc_period_ns;
-    if (vmm_patent_defer(vm->smp, pid, due))
-        return VMM_ENOMEM;
-    if (due < vm->smp_due)
-        vm->smp_due = due;
-    return 0;
-}
-
-/* Re-install the traces that are due by `now`; returns their cost. */
-double host_smp_tick(host_t *h, host_vm_t *vm, double now)
-{
-    double t = 0;
-    while (vmm_patent_next_due(vm->smp) <= now) {
-        uint32_t pid = vmm_patent_pop_due(vm->smp);
-        host_page_t *pg = &h->pages[pid];
-        if ((pg->flags & (HP_SAMPLED | HP_TRACED)) != HP_SAMPLED)
-            continue;
-        pg->flags |= HP_TRACED;
-        host_shootdown(h, pg);
-        charge(vm, HOST_RETRACE_NS, &t);
-    }
-    vm->smp_due = vmm_patent_next_due(vm->smp);
-    return t;
+    vmm_counters_t c;
+    core_sum(&h->k, i, &c);
+    *refs = c.refs;
+    *faults = c.faults;
 }
 
 /* The VM's MRC so far: the patent sampler's, a builder's, or none. */
-static int vm_mrc(host_vm_t *vm, vmm_mrc_t *out)
+static int vm_mrc(host_t *h, uint32_t i, vmm_mrc_t *out)
 {
+    host_vm_t *vm = &h->vms[i];
     memset(out, 0, sizeof *out);
-    if (vm->smp)
-        return vmm_patent_curve(vm->smp, vm->r.refs, out);
+    if (core_smp_of(&h->k, i)) {
+        uint64_t refs, faults;
+        vm_totals(h, i, &refs, &faults);
+        return core_smp_curve(&h->k, i, refs, out);
+    }
     if (vm->mrcb.st)
         return vm->mrcb.ops->curve(vm->mrcb.st, out);
     return 0;
@@ -115,28 +51,31 @@ static int vm_mrc(host_vm_t *vm, vmm_mrc_t *out)
 static void act_begin(host_t *h, uint32_t i)
 {
     host_vm_t *vm = &h->vms[i];
+    mem_t *m = &h->k.mem;
+    const mem_domain_t *dm = &m->doms[i];
     for (uint32_t k = 0; k < vm->act_n; k++)
         if (vm->act_pick[k] != VMM_NOFRAME)
-            h->pages[vm->act_pick[k]].flags &= (uint8_t)~(HP_ACT_SAMPLED | HP_ACT_TOUCHED);
+            m->pg[vm->act_pick[k]].sflags &= (uint8_t)~(SF_ACT_SAMPLED | SF_ACT_TOUCHED);
     uint64_t seed = h->hs->seed ^ vmm_hash64(i + 1);
     vm->act_n = vmm_active_pick(seed, h->period, vm->alloc, h->acfg.samples, vm->act_pick);
-    vm->act_touched = 0;
+    h->k.doms[i].act_touched = 0;
     for (uint32_t k = 0; k < vm->act_n; k++) {
         uint64_t slot = vm->act_pick[k];
-        if (slot >= vm->resident) {
+        if (slot >= dm->resident) {
             vm->act_pick[k] = VMM_NOFRAME;
             continue;
         }
-        uint32_t pid = h->frame_page[vm->res_list[slot]];
+        uint32_t pid = m->frame_page[dm->res_list[slot]];
         vm->act_pick[k] = pid;
-        h->pages[pid].flags |= HP_ACT_SAMPLED;
-        host_shootdown(h, &h->pages[pid]);
+        m->pg[pid].sflags |= SF_ACT_SAMPLED;
+        core_shootdown(&h->k, pid);
     }
 }
 
-static void act_end(host_t *h, host_vm_t *vm)
+static void act_end(host_t *h, uint32_t i)
 {
-    vm->act = vmm_active_update(vm->act, &h->acfg, vm->act_touched, vm->act_n);
+    host_vm_t *vm = &h->vms[i];
+    vm->act = vmm_active_update(vm->act, &h->acfg, h->k.doms[i].act_touched, vm->act_n);
     vm->r.active = vmm_active_estimate(vm->act, &h->acfg, 0, 0);
 }
 
@@ -161,36 +100,36 @@ static int sample_alloc(host_t *h, double now)
         return VMM_ENOMEM;
     for (uint32_t i = 0; i < h->nvms; i++) {
         host_vm_t *vm = &h->vms[i];
-        uint64_t refs = vm->r.refs - vm->refs0, faults = vm->r.faults - vm->faults0;
+        uint64_t r1, f1;
+        vm_totals(h, i, &r1, &f1);
+        uint64_t refs = r1 - vm->refs0, faults = f1 - vm->faults0;
         double mr = refs ? (double)faults / (double)refs : 0;
         res->alloc[res->nalloc++] = (vmm_alloc_sample_t){
-            .t_ns = now, .vm = i, .alloc = vm->alloc, .resident = vm->resident,
+            .t_ns = now, .vm = i, .alloc = vm->alloc, .resident = h->k.mem.doms[i].resident,
             .active = vm->r.active, .miss_ratio = mr};
-        vm->refs0 = vm->r.refs;
-        vm->faults0 = vm->r.faults;
+        vm->refs0 = r1;
+        vm->faults0 = f1;
     }
     return 0;
 }
 
-/* Shrink first (freeing frames), then grow. */
+/* Shrink first (freeing frames: the balloon, or host swapping), then
+ * grow; each VM's policy follows its new size (mem_set_quota). */
 static int apply_targets(host_t *h, const uint64_t *target)
 {
     int balloon = h->hs->reclaim == VMM_RECLAIM_BALLOON;
-    for (uint32_t i = 0; i < h->nvms; i++) {
-        host_vm_t *vm = &h->vms[i];
-        if (target[i] >= vm->alloc)
-            continue;
-        if (vm->resident > target[i]) {
-            int rc = host_reclaim(h, i, vm->resident - target[i], balloon);
+    for (int grow = 0; grow < 2; grow++)
+        for (uint32_t i = 0; i < h->nvms; i++) {
+            host_vm_t *vm = &h->vms[i];
+            if (grow ? target[i] <= vm->alloc : target[i] >= vm->alloc)
+                continue;
+            int rc = mem_set_quota(&h->k.mem, i, target[i], balloon, &h->rng);
             if (rc)
                 return rc;
+            vm->alloc = target[i];
         }
-        vm->alloc = target[i];
-    }
     for (uint32_t i = 0; i < h->nvms; i++) {
         host_vm_t *vm = &h->vms[i];
-        if (target[i] > vm->alloc)
-            vm->alloc = target[i];
         if (vm->alloc < vm->r.min_alloc)
             vm->r.min_alloc = vm->alloc;
         if (vm->alloc > vm->r.max_alloc)
@@ -208,12 +147,14 @@ static int decide(host_t *h, const vmm_balance_ops *ops, double now, vmm_err_t *
     double secs = h->hs->period_ns * 1e-9;
     for (uint32_t i = 0; i < h->nvms && !rc; i++) {
         host_vm_t *vm = &h->vms[i];
-        rc = vm_mrc(vm, &mrc[i]);
+        uint64_t refs, faults;
+        vm_totals(h, i, &refs, &faults);
+        rc = vm_mrc(h, i, &mrc[i]);
         bv[i] = (vmm_balance_vm_t){
             .alloc = vm->alloc, .size = vm->r.memory,
             .reservation = vm->r.reservation ? vm->r.reservation : 1,
             .limit = vm->r.limit, .shares = vm->r.shares, .active = vm->r.active,
-            .ref_rate = (double)(vm->r.refs - vm->refs0) / secs,
+            .ref_rate = (double)(refs - vm->refs0) / secs,
             .mrc = mrc[i].npoints ? &mrc[i] : NULL, .priority = (int)vm->spec->priority};
     }
     if (!rc)
@@ -275,7 +216,7 @@ static void numa_vcpus(host_t *h)
 int host_period(host_t *h, double now, vmm_err_t *err)
 {
     for (uint32_t i = 0; i < h->nvms; i++)
-        act_end(h, &h->vms[i]);
+        act_end(h, i);
     h->period++;
     int rc = decide(h, h->bal, now, err);
     if (!rc)
@@ -284,6 +225,8 @@ int host_period(host_t *h, double now, vmm_err_t *err)
         numa_vcpus(h);
     for (uint32_t i = 0; i < h->nvms && !rc; i++)
         act_begin(h, i);
+    if (!rc && h->k.stages.n)
+        rc = vmm_stages_period(&h->k.stages, now);
     h->res->periods = h->period;
     return rc;
 }
@@ -303,9 +246,10 @@ static uint64_t recommend(const vmm_mrc_t *c, double target)
     return c->frames[c->npoints - 1];
 }
 
-int host_final_mrc(host_vm_t *vm)
+int host_final_mrc(host_t *h, uint32_t i)
 {
-    int rc = vm_mrc(vm, &vm->r.mrc);
+    host_vm_t *vm = &h->vms[i];
+    int rc = vm_mrc(h, i, &vm->r.mrc);
     if (!rc)
         vm->r.recommended = recommend(&vm->r.mrc, vm->r.target_miss_ratio);
     return rc;

@@ -60,7 +60,7 @@ static const char *fmt_ms(double ns, char *buf, size_t len)
 static int any_remote(const vmm_host_result_t *r)
 {
     for (uint32_t i = 0; i < r->nvms; i++)
-        if (r->vms[i].remote_refs)
+        if (r->vms[i].c.remote_refs)
             return 1;
     return 0;
 }
@@ -105,11 +105,11 @@ static void text_vms(FILE *f, const vmm_host_result_t *r)
         const vmm_vm_result_t *v = &r->vms[i];
         char tiers[64], walk[32], alloc[64], slow[32], rec[32];
         snprintf(tiers, sizeof tiers, "%llu/%llu/%llu",
-                 (unsigned long long)v->major_by_tier[VMM_TIER_COMPRESSED],
-                 (unsigned long long)v->major_by_tier[VMM_TIER_SSD],
-                 (unsigned long long)v->major_by_tier[VMM_TIER_DISK]);
-        if (v->tlb_misses)
-            snprintf(walk, sizeof walk, "%.2f", vmm_ratio(v->walk_refs, v->tlb_misses));
+                 (unsigned long long)v->c.major_by_tier[VMM_TIER_COMPRESSED],
+                 (unsigned long long)v->c.major_by_tier[VMM_TIER_SSD],
+                 (unsigned long long)v->c.major_by_tier[VMM_TIER_DISK]);
+        if (v->c.tlb_misses)
+            snprintf(walk, sizeof walk, "%.2f", vmm_ratio(v->c.walk_refs, v->c.tlb_misses));
         else
             snprintf(walk, sizeof walk, "-");
         snprintf(alloc, sizeof alloc, "%llu (%llu..%llu)", (unsigned long long)v->alloc,
@@ -123,11 +123,11 @@ static void text_vms(FILE *f, const vmm_host_result_t *r)
         else
             snprintf(rec, sizeof rec, "-");
         fprintf(f, "%-*s %12llu %10llu %10llu %20s %9.3f %9s %9.2f", w, or_q(v->name),
-                (unsigned long long)v->refs, (unsigned long long)v->faults,
-                (unsigned long long)v->major_faults, tiers, 100 * vmm_ratio(v->tlb_misses, v->refs),
+                (unsigned long long)v->c.refs, (unsigned long long)v->c.faults,
+                (unsigned long long)v->c.major_faults, tiers, 100 * vmm_ratio(v->c.tlb_misses, v->c.refs),
                 walk, fin(v->amt_ns));
         if (remote)
-            fprintf(f, " %7.2f", 100 * vmm_ratio(v->local_refs, v->local_refs + v->remote_refs));
+            fprintf(f, " %7.2f", 100 * vmm_ratio(v->c.local_refs, v->c.local_refs + v->c.remote_refs));
         fprintf(f, " %24s %8s %9s\n", alloc, slow, rec);
     }
 }
@@ -194,7 +194,7 @@ static json_t *tiers_json(const uint64_t *v)
 {
     json_t *o = json_object();
     int rc = !o;
-    for (int t = 0; !rc && t < VMM_TIERS; t++)
+    for (int t = 0; !rc && t < VMM_TIER_SWAP; t++)   /* the host's tiers */
         rc |= jset(o, vmm_tier_name(t), jint(v[t]));
     return jdone(o, rc);
 }
@@ -258,16 +258,18 @@ static json_t *vm_json(const vmm_vm_result_t *v)
     int rc = !o;
 #define U(n) rc |= jset(o, #n, jint(v->n));
 #define R(n) rc |= jset(o, #n, jreal(v->n));
+#define C(n) rc |= jset(o, #n, jint(v->c.n));
+#define D(n) rc |= jset(o, #n, jreal(v->c.n));
     rc |= jset(o, "name", json_string(or_q(v->name)));
-    U(vcpus) U(refs) U(reads) U(writes) U(pages_touched)
-    U(faults) U(minor_faults) U(major_faults)
-    rc |= jset(o, "major_by_tier", tiers_json(v->major_by_tier));
-    U(evictions) U(ballooned) U(host_swapped)
-    rc |= jset(o, "to_tier", tiers_json(v->to_tier));
-    U(demoted) U(tlb_hits) U(tlb_misses) U(walk_refs) U(guest_walk_refs) U(nested_walk_refs)
-    U(pwc_hits) U(shadow_syncs) U(local_refs) U(remote_refs) U(page_migrations) U(vcpu_migrations)
-    U(trace_faults) U(fault_detections) U(active_faults)
-    R(sampler_ns) R(fault_ns) R(run_ns) R(wait_ns) R(finish_ns) R(amt_ns) R(alone_run_ns)
+    U(vcpus) C(refs) C(reads) C(writes) C(pages_touched)
+    C(faults) C(minor_faults) C(major_faults)
+    rc |= jset(o, "major_by_tier", tiers_json(v->c.major_by_tier));
+    C(evictions) C(ballooned) C(host_swapped)
+    rc |= jset(o, "to_tier", tiers_json(v->c.to_tier));
+    C(demoted) C(tlb_hits) C(tlb_misses) C(walk_refs) C(guest_walk_refs) C(nested_walk_refs)
+    C(pwc_hits) C(shadow_syncs) C(local_refs) C(remote_refs) C(page_migrations) U(vcpu_migrations)
+    C(trace_faults) C(fault_detections) C(active_faults)
+    D(sampler_ns) D(fault_ns) R(run_ns) R(wait_ns) R(finish_ns) R(amt_ns) R(alone_run_ns)
     R(slowdown)
     U(alone_major_faults) U(alloc) U(resident) U(min_alloc) U(max_alloc)
     U(reservation) U(limit) U(memory)
@@ -277,6 +279,8 @@ static json_t *vm_json(const vmm_vm_result_t *v)
     R(target_miss_ratio)
 #undef U
 #undef R
+#undef C
+#undef D
     return jdone(o, rc);
 }
 

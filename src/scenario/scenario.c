@@ -383,6 +383,7 @@ void vmm_scenario_destroy(vmm_scenario_t *sc)
         return;
     for (uint32_t i = 0; i < sc->nvms; i++)
         vm_fini(&sc->vms[i]);
+    vmm_free(sc->host.stages);
     vmm_free(sc->vms);
     vmm_free(sc->file);
     vmm_free(sc);
@@ -553,6 +554,8 @@ int vmm_scenario_set(vmm_scenario_t *sc, const char *ov, vmm_err_t *err)
                 vmm_scn_free_old(NULL, vm->sources, vm->nsources);
             *vm = vm_copy;
         } else {
+            if (k->type == VMM_KEY_STRING)
+                vmm_free(sc->host.stages);
             sc->host = host_copy;
         }
         validate(sc, where, NULL);   /* restore the effective values */

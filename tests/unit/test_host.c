@@ -119,18 +119,18 @@ Test(host_walk, ept_radix4_over_radix4)
     vmm_host_result_t r;
     run_ok(WALK_HOST("pwc = 0\n"), &r);
     const vmm_vm_result_t *v = &r.vms[0];
-    EQ(v->refs, 64);
-    EQ(v->pages_touched, 8);
-    EQ(v->faults, 8);
-    EQ(v->minor_faults, 8);
-    EQ(v->major_faults, 0);
-    EQ(v->tlb_hits, 0);
-    EQ(v->tlb_misses, 64);
-    EQ(v->walk_refs, 1521);
-    EQ(v->guest_walk_refs, 253);
-    EQ(v->nested_walk_refs, 1268);
-    EQ(v->pwc_hits, 0);
-    EQ(v->shadow_syncs, 0);
+    EQ(v->c.refs, 64);
+    EQ(v->c.pages_touched, 8);
+    EQ(v->c.faults, 8);
+    EQ(v->c.minor_faults, 8);
+    EQ(v->c.major_faults, 0);
+    EQ(v->c.tlb_hits, 0);
+    EQ(v->c.tlb_misses, 64);
+    EQ(v->c.walk_refs, 1521);
+    EQ(v->c.guest_walk_refs, 253);
+    EQ(v->c.nested_walk_refs, 1268);
+    EQ(v->c.pwc_hits, 0);
+    EQ(v->c.shadow_syncs, 0);
     cr_assert_str_eq(r.nested, "ept");
     vmm_host_result_fini(&r);
 }
@@ -144,10 +144,10 @@ Test(host_walk, mapped_reference_costs_24)
            "memory = 1M\nmrc = none\n", &r1);
     run_ok("[host]\nmemory = 1M\ntlb = none\n[vm a]\ngenerate = sequential:pages=1,n=2\n"
            "memory = 1M\nmrc = none\n", &r2);
-    EQ(r1.vms[0].walk_refs, 9);
-    EQ(r2.vms[0].walk_refs - r1.vms[0].walk_refs, 24);
-    EQ(r2.vms[0].guest_walk_refs - r1.vms[0].guest_walk_refs, 4);
-    EQ(r2.vms[0].nested_walk_refs - r1.vms[0].nested_walk_refs, 20);
+    EQ(r1.vms[0].c.walk_refs, 9);
+    EQ(r2.vms[0].c.walk_refs - r1.vms[0].c.walk_refs, 24);
+    EQ(r2.vms[0].c.guest_walk_refs - r1.vms[0].c.guest_walk_refs, 4);
+    EQ(r2.vms[0].c.nested_walk_refs - r1.vms[0].c.nested_walk_refs, 20);
     vmm_host_result_fini(&r1);
     vmm_host_result_fini(&r2);
 }
@@ -162,10 +162,10 @@ Test(host_walk, new_2m_region_stops_at_pd)
     vmm_host_result_t r;
     run_ok("[host]\nmemory = 4M\ntlb = none\n[vm a]\ngenerate = sequential:pages=513,n=513\n"
            "memory = 4M\nmrc = none\npolicy = lru\n", &r);
-    EQ(r.vms[0].pages_touched, 513);
-    EQ(r.vms[0].walk_refs, 12292);
-    EQ(r.vms[0].guest_walk_refs, 2048);
-    EQ(r.vms[0].nested_walk_refs, 12292 - 2048);
+    EQ(r.vms[0].c.pages_touched, 513);
+    EQ(r.vms[0].c.walk_refs, 12292);
+    EQ(r.vms[0].c.guest_walk_refs, 2048);
+    EQ(r.vms[0].c.nested_walk_refs, 12292 - 2048);
     vmm_host_result_fini(&r);
 }
 
@@ -179,9 +179,9 @@ Test(host_walk, ept_radix3_over_radix4)
     vmm_host_result_t r;
     run_ok(WALK_HOST("guest_pt = radix3\nnested_pt = radix4\n"), &r);
     const vmm_vm_result_t *v = &r.vms[0];
-    EQ(v->walk_refs, 1206);
-    EQ(v->guest_walk_refs, 190);
-    EQ(v->nested_walk_refs, 1016);
+    EQ(v->c.walk_refs, 1206);
+    EQ(v->c.guest_walk_refs, 190);
+    EQ(v->c.nested_walk_refs, 1016);
     vmm_host_result_fini(&r);
 }
 
@@ -195,10 +195,10 @@ Test(host_walk, shadow_one_dimension)
     vmm_host_result_t r;
     run_ok(WALK_HOST("nested = shadow\n"), &r);
     const vmm_vm_result_t *v = &r.vms[0];
-    EQ(v->walk_refs, 253);
-    EQ(v->guest_walk_refs, 253);
-    EQ(v->nested_walk_refs, 0);
-    EQ(v->shadow_syncs, 8);
+    EQ(v->c.walk_refs, 253);
+    EQ(v->c.guest_walk_refs, 253);
+    EQ(v->c.nested_walk_refs, 0);
+    EQ(v->c.shadow_syncs, 8);
     cr_assert_str_eq(r.nested, "shadow");
     vmm_host_result_fini(&r);
 }
@@ -217,10 +217,10 @@ Test(host_walk, pwc_shortens_walks)
     vmm_host_result_t r;
     run_ok(WALK_HOST("pwc = 4\n"), &r);
     const vmm_vm_result_t *v = &r.vms[0];
-    EQ(v->pwc_hits, 62);
-    EQ(v->walk_refs, 591);
-    EQ(v->guest_walk_refs, 67);
-    EQ(v->nested_walk_refs, 524);
+    EQ(v->c.pwc_hits, 62);
+    EQ(v->c.walk_refs, 591);
+    EQ(v->c.guest_walk_refs, 67);
+    EQ(v->c.nested_walk_refs, 524);
     vmm_host_result_fini(&r);
 }
 
@@ -234,11 +234,11 @@ Test(host_tlb, working_set_that_fits_misses_once_per_page)
     run_ok("[host]\nmemory = 1M\npcpus = 1\n[vm a]\ngenerate = loop:pages=16,n=1600\n"
            "memory = 1M\nmrc = none\n", &r);
     const vmm_vm_result_t *v = &r.vms[0];
-    EQ(v->pages_touched, 16);
-    EQ(v->tlb_misses, 16);
-    EQ(v->tlb_hits, 1600 - 16);
+    EQ(v->c.pages_touched, 16);
+    EQ(v->c.tlb_misses, 16);
+    EQ(v->c.tlb_hits, 1600 - 16);
     /* 16 walks: page 0 first (9), 15 more first touches in the region (24). */
-    EQ(v->walk_refs, 9 + 15 * 24);
+    EQ(v->c.walk_refs, 9 + 15 * 24);
     vmm_host_result_fini(&r);
 }
 
@@ -259,13 +259,13 @@ Test(host_tlb, tagged_by_address_space)
     vmm_host_result_t r;
     run_ok(sc, &r);
     const vmm_vm_result_t *v = &r.vms[0];
-    EQ(v->refs, 40);
-    EQ(v->reads, 30);
-    EQ(v->writes, 10);
-    EQ(v->pages_touched, 4);
-    EQ(v->faults, 4);
-    EQ(v->tlb_misses, 4);
-    EQ(v->tlb_hits, 36);
+    EQ(v->c.refs, 40);
+    EQ(v->c.reads, 30);
+    EQ(v->c.writes, 10);
+    EQ(v->c.pages_touched, 4);
+    EQ(v->c.faults, 4);
+    EQ(v->c.tlb_misses, 4);
+    EQ(v->c.tlb_hits, 36);
     vmm_host_result_fini(&r);
 
     /* Shadow mode on the same trace: 4 guest PTE writes (first touches)
@@ -275,8 +275,8 @@ Test(host_tlb, tagged_by_address_space)
              "[host]\nmemory = 1M\npcpus = 1\nnested = shadow\n[vm a]\ntrace = %s\n"
              "format = vmm\nmemory = 1M\nmrc = none\n", path);
     run_ok(sc, &r);
-    EQ(r.vms[0].shadow_syncs, 23);
-    EQ(r.vms[0].tlb_misses, 4);
+    EQ(r.vms[0].c.shadow_syncs, 23);
+    EQ(r.vms[0].c.tlb_misses, 4);
     vmm_host_result_fini(&r);
     unlink(path);
     free(path);
@@ -292,9 +292,9 @@ Test(host_tlb, tagged_by_vm)
            "[vm a]\ngenerate = sequential:pages=8,n=800\nmemory = 1M\nmrc = none\n"
            "[vm b]\ngenerate = sequential:pages=8,n=800\nmemory = 1M\nmrc = none\n", &r);
     for (int i = 0; i < 2; i++) {
-        EQ(r.vms[i].tlb_misses, 8);
-        EQ(r.vms[i].tlb_hits, 792);
-        EQ(r.vms[i].pages_touched, 8);
+        EQ(r.vms[i].c.tlb_misses, 8);
+        EQ(r.vms[i].c.tlb_hits, 792);
+        EQ(r.vms[i].c.pages_touched, 8);
     }
     vmm_host_result_fini(&r);
 }
@@ -319,21 +319,21 @@ Test(host_tier, ssd_only)
     const vmm_vm_result_t *v = &r.vms[0];
     EQ(v->alloc, 4);
     EQ(v->limit, 4);
-    EQ(v->faults, 50);
-    EQ(v->minor_faults, 5);
-    EQ(v->major_faults, 45);
-    EQ(v->major_by_tier[VMM_TIER_SSD], 45);
-    EQ(v->major_by_tier[VMM_TIER_COMPRESSED], 0);
-    EQ(v->major_by_tier[VMM_TIER_DISK], 0);
-    EQ(v->evictions, 46);
-    EQ(v->to_tier[VMM_TIER_SSD], 46);
-    EQ(v->to_tier[VMM_TIER_COMPRESSED], 0);
-    EQ(v->demoted, 0);
-    EQ(v->ballooned, 0);
-    EQ(v->host_swapped, 0);
+    EQ(v->c.faults, 50);
+    EQ(v->c.minor_faults, 5);
+    EQ(v->c.major_faults, 45);
+    EQ(v->c.major_by_tier[VMM_TIER_SSD], 45);
+    EQ(v->c.major_by_tier[VMM_TIER_COMPRESSED], 0);
+    EQ(v->c.major_by_tier[VMM_TIER_DISK], 0);
+    EQ(v->c.evictions, 46);
+    EQ(v->c.to_tier[VMM_TIER_SSD], 46);
+    EQ(v->c.to_tier[VMM_TIER_COMPRESSED], 0);
+    EQ(v->c.demoted, 0);
+    EQ(v->c.ballooned, 0);
+    EQ(v->c.host_swapped, 0);
     EQ(v->resident, 4);
     /* 45 SSD faults at 100 us and 5 minor faults at 1 us. */
-    cr_assert_float_eq(v->fault_ns, 45 * 100e3 + 5 * 1e3, 1e-3);
+    cr_assert_float_eq(v->c.fault_ns, 45 * 100e3 + 5 * 1e3, 1e-3);
     EQ(r.major_faults, 45);
     vmm_host_result_fini(&r);
 }
@@ -344,11 +344,11 @@ Test(host_tier, disk)
     vmm_host_result_t r;
     run_ok(TIER_SC("swap = disk\n", "5,n=50"), &r);
     const vmm_vm_result_t *v = &r.vms[0];
-    EQ(v->major_faults, 45);
-    EQ(v->major_by_tier[VMM_TIER_DISK], 45);
-    EQ(v->major_by_tier[VMM_TIER_SSD], 0);
-    EQ(v->to_tier[VMM_TIER_DISK], 46);
-    cr_assert_float_eq(v->fault_ns, 45 * 1e6 + 5 * 1e3, 1e-3);
+    EQ(v->c.major_faults, 45);
+    EQ(v->c.major_by_tier[VMM_TIER_DISK], 45);
+    EQ(v->c.major_by_tier[VMM_TIER_SSD], 0);
+    EQ(v->c.to_tier[VMM_TIER_DISK], 46);
+    cr_assert_float_eq(v->c.fault_ns, 45 * 1e6 + 5 * 1e3, 1e-3);
     vmm_host_result_fini(&r);
 }
 
@@ -363,16 +363,16 @@ Test(host_tier, compressed_holds_all)
     vmm_host_result_t r;
     run_ok(TIER_SC("compressed = 8K\nswap = ssd\n", "6,n=60"), &r);
     const vmm_vm_result_t *v = &r.vms[0];
-    EQ(v->faults, 60);
-    EQ(v->minor_faults, 6);
-    EQ(v->major_faults, 54);
-    EQ(v->major_by_tier[VMM_TIER_COMPRESSED], 54);
-    EQ(v->major_by_tier[VMM_TIER_SSD], 0);
-    EQ(v->evictions, 56);
-    EQ(v->to_tier[VMM_TIER_COMPRESSED], 56);
-    EQ(v->to_tier[VMM_TIER_SSD], 0);
-    EQ(v->demoted, 0);
-    cr_assert_float_eq(v->fault_ns, 54 * 2e3 + 6 * 1e3, 1e-3);
+    EQ(v->c.faults, 60);
+    EQ(v->c.minor_faults, 6);
+    EQ(v->c.major_faults, 54);
+    EQ(v->c.major_by_tier[VMM_TIER_COMPRESSED], 54);
+    EQ(v->c.major_by_tier[VMM_TIER_SSD], 0);
+    EQ(v->c.evictions, 56);
+    EQ(v->c.to_tier[VMM_TIER_COMPRESSED], 56);
+    EQ(v->c.to_tier[VMM_TIER_SSD], 0);
+    EQ(v->c.demoted, 0);
+    cr_assert_float_eq(v->c.fault_ns, 54 * 2e3 + 6 * 1e3, 1e-3);
     vmm_host_result_fini(&r);
 }
 
@@ -390,15 +390,15 @@ Test(host_tier, compressed_overflows_to_ssd)
     vmm_host_result_t r;
     run_ok(TIER_SC("compressed = 8K\nswap = ssd\n", "7,n=70"), &r);
     const vmm_vm_result_t *v = &r.vms[0];
-    EQ(v->faults, 70);
-    EQ(v->minor_faults, 7);
-    EQ(v->major_faults, 63);
-    EQ(v->major_by_tier[VMM_TIER_SSD], 63);
-    EQ(v->major_by_tier[VMM_TIER_COMPRESSED], 0);
-    EQ(v->evictions, 66);
-    EQ(v->to_tier[VMM_TIER_COMPRESSED], 66);
-    EQ(v->demoted, 64);
-    EQ(v->to_tier[VMM_TIER_SSD], 64);
+    EQ(v->c.faults, 70);
+    EQ(v->c.minor_faults, 7);
+    EQ(v->c.major_faults, 63);
+    EQ(v->c.major_by_tier[VMM_TIER_SSD], 63);
+    EQ(v->c.major_by_tier[VMM_TIER_COMPRESSED], 0);
+    EQ(v->c.evictions, 66);
+    EQ(v->c.to_tier[VMM_TIER_COMPRESSED], 66);
+    EQ(v->c.demoted, 64);
+    EQ(v->c.to_tier[VMM_TIER_SSD], 64);
     vmm_host_result_fini(&r);
 }
 
@@ -414,18 +414,18 @@ Test(host_tier, conservation)
            "[vm a]\ngenerate = loop:pages=6,n=60\ngenerate = random:pages=12,n=500\n"
            "memory = 1M\nlimit = 16K\npolicy = lru\nmrc = none\n", &r);
     const vmm_vm_result_t *v = &r.vms[0];
-    uint64_t put = v->to_tier[0] + v->to_tier[1] + v->to_tier[2];
-    uint64_t got = v->major_by_tier[0] + v->major_by_tier[1] + v->major_by_tier[2];
-    EQ(put, v->evictions + v->demoted);
-    EQ(got, v->major_faults);
-    EQ(v->minor_faults, v->pages_touched);
-    EQ(v->faults, v->minor_faults + v->major_faults);
-    EQ(v->evictions, v->faults - v->resident);
+    uint64_t put = v->c.to_tier[0] + v->c.to_tier[1] + v->c.to_tier[2];
+    uint64_t got = v->c.major_by_tier[0] + v->c.major_by_tier[1] + v->c.major_by_tier[2];
+    EQ(put, v->c.evictions + v->c.demoted);
+    EQ(got, v->c.major_faults);
+    EQ(v->c.minor_faults, v->c.pages_touched);
+    EQ(v->c.faults, v->c.minor_faults + v->c.major_faults);
+    EQ(v->c.evictions, v->c.faults - v->resident);
     /* pages out of DRAM = pages touched - resident = what the tiers hold */
-    EQ(v->pages_touched - v->resident, v->evictions - got);
-    cr_assert_gt(v->demoted, 0);
-    cr_assert_gt(v->major_by_tier[VMM_TIER_COMPRESSED], 0);
-    cr_assert_gt(v->major_by_tier[VMM_TIER_SSD], 0);
+    EQ(v->c.pages_touched - v->resident, v->c.evictions - got);
+    cr_assert_gt(v->c.demoted, 0);
+    cr_assert_gt(v->c.major_by_tier[VMM_TIER_COMPRESSED], 0);
+    cr_assert_gt(v->c.major_by_tier[VMM_TIER_SSD], 0);
     vmm_host_result_fini(&r);
 }
 
@@ -458,7 +458,7 @@ Test(host_tier, compressed_without_swap)
 {
     vmm_host_result_t r;
     run_ok(TIER_SC("swap = none\ncompressed = 8K\n", "6,n=60"), &r);
-    EQ(r.vms[0].major_by_tier[VMM_TIER_COMPRESSED], 54);
+    EQ(r.vms[0].c.major_by_tier[VMM_TIER_COMPRESSED], 54);
     vmm_host_result_fini(&r);
     vmm_err_t err;
     /* the loop of 7 needs a third page out: demotion has nowhere to go */
@@ -564,16 +564,16 @@ static void check_shrink(const vmm_host_result_t *r)
     EQ(r->alloc[1].alloc, 64);
     EQ(r->alloc[1].resident, 64);
     EQ(r->alloc[0].alloc, 192);
-    EQ(b->pages_touched, 128);
-    EQ(b->minor_faults, 128);
+    EQ(b->c.pages_touched, 128);
+    EQ(b->c.minor_faults, 128);
     EQ(b->resident, 64);
-    EQ(b->evictions, b->faults - 64);
+    EQ(b->c.evictions, b->c.faults - 64);
     /* b still runs after the shrink, and faults there */
     cr_assert_gt(b->finish_ns, 1e6);
-    cr_assert_gt(b->major_faults, 64);
+    cr_assert_gt(b->c.major_faults, 64);
     /* a never gives anything up: 100 pages fit its 128, then 192 */
-    EQ(a->evictions, 0);
-    EQ(a->faults, 100);
+    EQ(a->c.evictions, 0);
+    EQ(a->c.faults, 100);
 }
 
 /* Balloon: the guest's LRU gives up its 64 least recently used pages, which
@@ -585,16 +585,16 @@ Test(host_reclaim, balloon)
     run_ok(RECLAIM_SC("balloon", "1M"), &r);
     check_shrink(&r);
     const vmm_vm_result_t *b = &r.vms[1];
-    EQ(b->ballooned, 64);
-    EQ(b->host_swapped, 0);
-    EQ(b->to_tier[VMM_TIER_SSD], 64);
-    EQ(b->to_tier[VMM_TIER_COMPRESSED], b->evictions - 64);
-    EQ(b->demoted, 0);
+    EQ(b->c.ballooned, 64);
+    EQ(b->c.host_swapped, 0);
+    EQ(b->c.to_tier[VMM_TIER_SSD], 64);
+    EQ(b->c.to_tier[VMM_TIER_COMPRESSED], b->c.evictions - 64);
+    EQ(b->c.demoted, 0);
     /* The balloon took the 64 LRU pages, exactly the next 64 the loop
      * needs: each comes back from the SSD once, then every later fault is
      * on a page the loop evicted itself (compressed). */
-    EQ(b->major_by_tier[VMM_TIER_SSD], 64);
-    EQ(b->major_by_tier[VMM_TIER_COMPRESSED], b->major_faults - 64);
+    EQ(b->c.major_by_tier[VMM_TIER_SSD], 64);
+    EQ(b->c.major_by_tier[VMM_TIER_COMPRESSED], b->c.major_faults - 64);
     vmm_host_result_fini(&r);
 }
 
@@ -606,11 +606,11 @@ Test(host_reclaim, host_swap)
     run_ok(RECLAIM_SC("swap", "1M"), &r);
     check_shrink(&r);
     const vmm_vm_result_t *b = &r.vms[1];
-    EQ(b->host_swapped, 64);
-    EQ(b->ballooned, 0);
-    EQ(b->to_tier[VMM_TIER_COMPRESSED], b->evictions);
-    EQ(b->to_tier[VMM_TIER_SSD], 0);
-    EQ(b->major_by_tier[VMM_TIER_COMPRESSED], b->major_faults);
+    EQ(b->c.host_swapped, 64);
+    EQ(b->c.ballooned, 0);
+    EQ(b->c.to_tier[VMM_TIER_COMPRESSED], b->c.evictions);
+    EQ(b->c.to_tier[VMM_TIER_SSD], 0);
+    EQ(b->c.major_by_tier[VMM_TIER_COMPRESSED], b->c.major_faults);
     vmm_host_result_fini(&r);
 }
 
@@ -621,9 +621,9 @@ Test(host_reclaim, host_swap_no_compressed)
     run_ok(RECLAIM_SC("swap", "0"), &r);
     check_shrink(&r);
     const vmm_vm_result_t *b = &r.vms[1];
-    EQ(b->host_swapped, 64);
-    EQ(b->to_tier[VMM_TIER_SSD], b->evictions);
-    EQ(b->major_by_tier[VMM_TIER_SSD], b->major_faults);
+    EQ(b->c.host_swapped, 64);
+    EQ(b->c.to_tier[VMM_TIER_SSD], b->c.evictions);
+    EQ(b->c.major_by_tier[VMM_TIER_SSD], b->c.major_faults);
     vmm_host_result_fini(&r);
 }
 
@@ -704,9 +704,9 @@ Test(host_policy, shares_idle_vm_loses_memory)
     /* a no longer runs, so it never refills: it holds what its smallest
      * allocation left it, and its balloon took the rest of its 100 pages */
     EQ(a->resident, a->min_alloc);
-    EQ(a->ballooned, 100 - a->min_alloc);
+    EQ(a->c.ballooned, 100 - a->min_alloc);
     /* b's 120 pages always fit: only first touches */
-    EQ(b->faults, 120);
+    EQ(b->c.faults, 120);
     vmm_host_result_fini(&r);
 }
 
@@ -732,7 +732,7 @@ Test(host_policy, mrc_gives_the_loop_its_pages)
     cr_assert_geq(batch->max_alloc, 150);
     /* once its loop fits, batch only faults on pages it lost: far fewer
      * faults than references (with 128 frames every reference would miss) */
-    cr_assert_lt(batch->faults, 1000);
+    cr_assert_lt(batch->c.faults, 1000);
     vmm_host_result_fini(&r);
 }
 
@@ -800,14 +800,14 @@ Test(host_sched, faulting_vm_falls_behind)
            "[vm b]\ngenerate = loop:pages=20,n=20K\nmemory = 1M\nlimit = 64K\nmrc = none\n"
            "policy = lru\n", &r);
     const vmm_vm_result_t *a = &r.vms[0], *b = &r.vms[1];
-    EQ(a->faults, 20);
-    EQ(b->faults, 20000);
-    EQ(b->major_faults, 20000 - 20);
-    double ra = (double)a->refs / a->run_ns, rb = (double)b->refs / b->run_ns;
+    EQ(a->c.faults, 20);
+    EQ(b->c.faults, 20000);
+    EQ(b->c.major_faults, 20000 - 20);
+    double ra = (double)a->c.refs / a->run_ns, rb = (double)b->c.refs / b->run_ns;
     cr_assert_lt(rb, ra);
     /* each major fault costs 100 us: b's run time includes them all */
     cr_assert_geq(b->run_ns, 19980 * 100e3);
-    cr_assert_float_eq(b->fault_ns, 19980 * 100e3 + 20 * 1e3, 1e-3);
+    cr_assert_float_eq(b->c.fault_ns, 19980 * 100e3 + 20 * 1e3, 1e-3);
     cr_assert_lt(a->finish_ns, b->finish_ns);
     cr_assert_gt(b->amt_ns, a->amt_ns);
     vmm_host_result_fini(&r);
@@ -829,9 +829,9 @@ Test(host_numa, preferred_remote_no_migration)
 {
     vmm_host_result_t r;
     run_ok(NUMA_SC("off", "preferred:1"), &r);
-    EQ(r.vms[0].remote_refs, 64);
-    EQ(r.vms[0].local_refs, 0);
-    EQ(r.vms[0].page_migrations, 0);
+    EQ(r.vms[0].c.remote_refs, 64);
+    EQ(r.vms[0].c.local_refs, 0);
+    EQ(r.vms[0].c.page_migrations, 0);
     vmm_host_result_fini(&r);
 }
 
@@ -847,11 +847,11 @@ Test(host_numa, preferred_remote_migrates)
 {
     vmm_host_result_t r;
     run_ok(NUMA_SC("pages", "preferred:1"), &r);
-    EQ(r.vms[0].page_migrations, 8);
-    EQ(r.vms[0].remote_refs, 16);
-    EQ(r.vms[0].local_refs, 48);
+    EQ(r.vms[0].c.page_migrations, 8);
+    EQ(r.vms[0].c.remote_refs, 16);
+    EQ(r.vms[0].c.local_refs, 48);
     /* the copy is charged like a minor fault, not counted as a fault */
-    EQ(r.vms[0].faults, 8);
+    EQ(r.vms[0].c.faults, 8);
     vmm_host_result_fini(&r);
 }
 
@@ -862,8 +862,8 @@ Test(host_numa, interleave_splits_evenly)
 {
     vmm_host_result_t r;
     run_ok(NUMA_SC("off", "interleave"), &r);
-    EQ(r.vms[0].local_refs, 32);
-    EQ(r.vms[0].remote_refs, 32);
+    EQ(r.vms[0].c.local_refs, 32);
+    EQ(r.vms[0].c.remote_refs, 32);
     vmm_host_result_fini(&r);
 }
 
@@ -872,9 +872,9 @@ Test(host_numa, first_touch_local)
 {
     vmm_host_result_t r;
     run_ok(NUMA_SC("pages", "first-touch"), &r);
-    EQ(r.vms[0].local_refs, 64);
-    EQ(r.vms[0].remote_refs, 0);
-    EQ(r.vms[0].page_migrations, 0);
+    EQ(r.vms[0].c.local_refs, 64);
+    EQ(r.vms[0].c.remote_refs, 0);
+    EQ(r.vms[0].c.page_migrations, 0);
     vmm_host_result_fini(&r);
 }
 
@@ -895,8 +895,8 @@ Test(host_numa, vcpu_moves_to_its_working_set)
            "numa = preferred:1\nmrc = patent\n", &r);
     const vmm_vm_result_t *a = &r.vms[0];
     EQ(a->vcpu_migrations, 1);
-    EQ(a->local_refs + a->remote_refs, 64000);
-    cr_assert_lt(a->remote_refs, 64000 / 10, "remote %llu", (unsigned long long)a->remote_refs);
+    EQ(a->c.local_refs + a->c.remote_refs, 64000);
+    cr_assert_lt(a->c.remote_refs, 64000 / 10, "remote %llu", (unsigned long long)a->c.remote_refs);
     vmm_host_result_fini(&r);
     /* the same without migration: all remote while it runs on node 0 */
     run_ok("[host]\nmemory = 1M\npcpus = 2\nnuma_nodes = 2\ntlb = none\n"
@@ -904,7 +904,7 @@ Test(host_numa, vcpu_moves_to_its_working_set)
            "[vm a]\ngenerate = loop:pages=8,n=64000\nmemory = 1M\naffinity = 0\n"
            "numa = preferred:1\nmrc = patent\n", &r);
     EQ(r.vms[0].vcpu_migrations, 0);
-    EQ(r.vms[0].remote_refs, 64000);
+    EQ(r.vms[0].c.remote_refs, 64000);
     vmm_host_result_fini(&r);
 }
 
@@ -932,7 +932,7 @@ Test(host_determinism, same_scenario_same_result)
     cr_assert_eq(r1.nvms, 3);
     cr_assert_gt(r1.periods, 5);
     cr_assert_eq(r1.nvms, r2.nvms);
-    size_t lo = offsetof(vmm_vm_result_t, refs), hi = offsetof(vmm_vm_result_t, mrc);
+    size_t lo = offsetof(vmm_vm_result_t, c), hi = offsetof(vmm_vm_result_t, mrc);
     for (uint32_t i = 0; i < r1.nvms; i++) {
         const vmm_vm_result_t *a = &r1.vms[i], *b = &r2.vms[i];
         cr_assert_str_eq(a->name, b->name);
@@ -946,8 +946,8 @@ Test(host_determinism, same_scenario_same_result)
             cr_assert_eq(a->mrc.misses[k], b->mrc.misses[k]);
         }
     }
-    cr_assert_gt(r1.vms[0].host_swapped + r1.vms[1].host_swapped + r1.vms[2].host_swapped, 0);
-    cr_assert_gt(r1.vms[0].trace_faults, 0);
+    cr_assert_gt(r1.vms[0].c.host_swapped + r1.vms[1].c.host_swapped + r1.vms[2].c.host_swapped, 0);
+    cr_assert_gt(r1.vms[0].c.trace_faults, 0);
     cr_assert_eq(r1.nalloc, r2.nalloc);
     for (size_t k = 0; k < r1.nalloc; k++) {
         const vmm_alloc_sample_t *a = &r1.alloc[k], *b = &r2.alloc[k];
@@ -1071,7 +1071,7 @@ Test(host_slowdown, alone_with_all_memory_is_one)
     cr_assert_eq(v->alone_run_ns, v->run_ns);
     cr_assert_eq(v->slowdown, 1.0);
     EQ(v->alone_major_faults, 0);
-    EQ(v->major_faults, 0);
+    EQ(v->c.major_faults, 0);
     vmm_host_result_fini(&r);
 }
 
@@ -1089,7 +1089,7 @@ Test(host_slowdown, overcommitted_is_slower)
     for (int i = 0; i < 2; i++) {
         const vmm_vm_result_t *v = &r.vms[i];
         EQ(v->alloc, 128);
-        EQ(v->major_faults, 2000 - 200);
+        EQ(v->c.major_faults, 2000 - 200);
         EQ(v->alone_major_faults, 0);
         cr_assert_gt(v->slowdown, 1.0);
         cr_assert_float_eq(v->slowdown, v->run_ns / v->alone_run_ns, 1e-12);
@@ -1121,8 +1121,8 @@ static void check_real(const char *trace, const char *policy, unsigned frames)
              mem, dir, trace, mem, bytes, policy);
     vmm_host_result_t r;
     run_ok(text, &r);
-    cr_expect_eq(r.vms[0].faults, (uint64_t)want, "%s %s %u: %llu faults, libCacheSim %lld",
-                 trace, policy, frames, (unsigned long long)r.vms[0].faults, want);
+    cr_expect_eq(r.vms[0].c.faults, (uint64_t)want, "%s %s %u: %llu faults, libCacheSim %lld",
+                 trace, policy, frames, (unsigned long long)r.vms[0].c.faults, want);
     EQ(r.vms[0].max_alloc, frames);
     vmm_host_result_fini(&r);
 }
@@ -1170,7 +1170,7 @@ Test(host_real, patent_equals_exact_when_every_access_is_seen, .timeout = 120)
     run_ok(text, &e);
     const vmm_mrc_t *cp = &p.vms[0].mrc, *ce = &e.vms[0].mrc;
     EQ(cp->refs, ce->refs);
-    EQ(p.vms[0].refs, e.vms[0].refs);
+    EQ(p.vms[0].c.refs, e.vms[0].c.refs);
     for (unsigned f = 1; f <= 300; f++)
         cr_assert_float_eq(vmm_mrc_misses_at(cp, f), vmm_mrc_misses_at(ce, f), 1e-6,
                            "%u frames: patent %.1f, exact %.1f", f, vmm_mrc_misses_at(cp, f),
@@ -1231,12 +1231,12 @@ Test(host_engine, same_counts_as_the_engine)
             run_ok(text, &r);
             const vmm_vm_result_t *v = &r.vms[0];
             const vmm_counters_t *c = &st.total;
-            EQ(v->refs, c->refs);
-            EQ(v->faults, c->faults);
-            EQ(v->minor_faults, c->minor_faults);
-            EQ(v->major_faults, c->major_faults);
-            EQ(v->guest_walk_refs, c->walk_refs);
-            EQ(v->walk_refs, 5 * c->walk_refs + 4 * c->refs);
+            EQ(v->c.refs, c->refs);
+            EQ(v->c.faults, c->faults);
+            EQ(v->c.minor_faults, c->minor_faults);
+            EQ(v->c.major_faults, c->major_faults);
+            EQ(v->c.guest_walk_refs, c->walk_refs);
+            EQ(v->c.walk_refs, 5 * c->walk_refs + 4 * c->refs);
             vmm_host_result_fini(&r);
             vmm_destroy(m);
         }
