@@ -97,6 +97,11 @@ enum { VMM_TIER_COMPRESSED = 0, VMM_TIER_SSD = 1, VMM_TIER_DISK = 2, VMM_TIER_SW
     X(uint64_t, reads, 1, "of those: data reads") \
     X(uint64_t, writes, 1, "of those: writes (lackey S and M)") \
     X(uint64_t, ifetches, 1, "of those: instruction fetches") \
+    X(uint64_t, tlb_hits, 1, "translations found in a TLB level") \
+    X(uint64_t, tlb_misses, 1, "translations that walked") \
+    X(uint64_t, local_refs, 1, "NUMA: DRAM references to the CPU's node") \
+    X(uint64_t, remote_refs, 1, "NUMA: DRAM references to another node") \
+    X(double, time_ns, 1, "simulated time of the references (hot fields first)") \
     X(uint64_t, faults, 1, "references to a page not in DRAM") \
     X(uint64_t, minor_faults, 1, "of those: first touches (a zeroed frame)") \
     X(uint64_t, major_faults, 1, "of those: contents brought back from a tier") \
@@ -109,16 +114,12 @@ enum { VMM_TIER_COMPRESSED = 0, VMM_TIER_SSD = 1, VMM_TIER_DISK = 2, VMM_TIER_SW
     X(uint64_t, dirty_writebacks, 1, "evicted (or cleaned) dirty pages written out") \
     X(uint64_t, swap_ins, 1, "pages read back from a swap device") \
     X(uint64_t, swap_outs, 1, "pages written to a swap device") \
-    X(uint64_t, tlb_hits, 1, "translations found in a TLB level") \
-    X(uint64_t, tlb_misses, 1, "translations that walked") \
     X(uint64_t, walk_refs, 1, "memory references of page walks, every dimension") \
     X(uint64_t, guest_walk_refs, 1, "of those: guest page-table entries read") \
     X(uint64_t, nested_walk_refs, 1, "of those: nested-table entries read") \
     X(uint64_t, pwc_hits, 1, "walks shortened by a page-walk cache") \
     X(uint64_t, shadow_syncs, 1, "shadow paging: guest page-table updates trapped") \
     X(uint64_t, pages_touched, 1, "distinct pages referenced") \
-    X(uint64_t, local_refs, 1, "NUMA: DRAM references to the CPU's node") \
-    X(uint64_t, remote_refs, 1, "NUMA: DRAM references to another node") \
     X(uint64_t, page_migrations, 1, "NUMA: pages moved to the node using them") \
     X(uint64_t, trace_faults, 1, "MRC sampler: detected accesses that faulted into the VMM") \
     X(uint64_t, trace_installs, 1, "MRC sampler: traces re-installed at a period end") \
@@ -127,7 +128,6 @@ enum { VMM_TIER_COMPRESSED = 0, VMM_TIER_SSD = 1, VMM_TIER_DISK = 2, VMM_TIER_SW
     X(uint64_t, scan_hits, 1, "MRC sampler, scan mode: accessed bits found set") \
     X(uint64_t, fault_detections, 1, "MRC sampler: sampled pages seen through their major fault") \
     X(uint64_t, active_faults, 1, "ESX active-page sampling faults") \
-    X(double, time_ns, 1, "simulated time of the references") \
     X(double, fault_ns, 1, "of that: time in faults") \
     X(double, sampler_ns, 1, "of that: time the samplers cost")
 

@@ -110,3 +110,35 @@ int core_fault(core_t *k, xl_cpu_t *p, uint32_t as, vmm_pref_t *r, double *t)
     }
     return rc;
 }
+
+int core_access_fault(core_t *k, const core_ctx_t *x, uint64_t vpn, uint32_t pid, unsigned op,
+                      uint64_t next_use, int hit, double *t)
+{
+    mem_page_t *pg = &k->mem.pg[pid];
+    vmm_pref_t r = {.key = ((uint64_t)x->as << 52) ^ vpn, .now = x->dm->now++,
+                    .next_use = next_use, .page = pid, .frame = VMM_NOFRAME,
+                    .write = op == VMM_OP_WRITE};
+    int rc = core_fault(k, x->p, x->as, &r, t);
+    if (rc)
+        return rc;
+    if (r.frame != VMM_NOFRAME) {
+        *t += core_data(k, x, vpn, pid, pg, op, hit);
+    } else {
+        /* bypassed: not resident, nothing to mark or cache; the data
+         * access is still made, from wherever its frame was */
+        int local = pg->node == x->p->node;
+        x->c->local_refs += local;
+        x->c->remote_refs += !local;
+        *t += local ? x->local_ns : k->cfg.remote_ns[pg->node];
+    }
+    return x->extra ? core_access_extra(k, x, vpn, pid, op, hit, t) : 0;
+}
+
+int core_access_extra(core_t *k, const core_ctx_t *x, uint64_t vpn, uint32_t pid, unsigned op,
+                      int hit, double *t)
+{
+    int rc = x->b ? x->b->ops->access(x->b->st, pid) : 0;
+    if (!rc && k->stages.n_ref)
+        rc = vmm_stages_ref(&k->stages, x->as, vpn, pid, op, hit, t);
+    return rc;
+}

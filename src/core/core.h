@@ -119,61 +119,103 @@ static inline uint32_t core_unit_of(const core_t *k, uint32_t as)
     return k->cfg.smp.per_as ? as : k->xl.as[as].dom;
 }
 
-/* One page reference of address space `as` on CPU `cpu` at simulated time
- * `now`: 0 or a VMM_E* code; its cost in *cost. `next_use` is the stream
- * index of the page's next reference (policies that need the future). */
-static inline int core_access(core_t *k, uint32_t cpu, uint32_t as, uint64_t vpn, unsigned op,
+/* What the references of one address space on one CPU share, gathered
+ * once per trace record (core_ctx) rather than per page reference. */
+typedef struct core_ctx {
+    vmm_counters_t *c;        /* the address space's counters */
+    xl_cpu_t *p;
+    mem_domain_t *dm;         /* its domain's memory */
+    vmm_mrc_builder_t *b;     /* its domain's MRC builder, or NULL */
+    core_unit_t *u;           /* its sampler unit, or NULL */
+    int extra;                /* a builder or a stage wants every reference */
+    uint32_t as, dom;
+    double local_ns;          /* a DRAM reference from p's node to its own */
+} core_ctx_t;
+
+static inline void core_ctx(core_t *k, uint32_t cpu, uint32_t as, core_ctx_t *x)
+{
+    uint32_t d = k->xl.as[as].dom;
+    x->c = &k->ctr[as];
+    x->p = &k->xl.cpus[cpu];
+    x->dm = &k->mem.doms[d];
+    x->b = k->doms[d].mrcb;
+    x->u = k->units ? &k->units[core_unit_of(k, as)] : NULL;
+    if (x->u && !x->u->smp)
+        x->u = NULL;
+    x->as = as;
+    x->dom = d;
+    x->local_ns = k->cfg.local_ns[x->p->node];
+    x->extra = x->b || k->stages.n_ref;
+}
+
+/* The data access of a reference to page pg (local or remote DRAM), its
+ * dirty bit and its TLB fill, once the page is in a frame. */
+static inline double core_data(core_t *k, const core_ctx_t *x, uint64_t vpn, uint32_t pid,
+                               mem_page_t *pg, unsigned op, int hit)
+{
+    if (op == VMM_OP_WRITE) {
+        k->mem.frame_dirty[pg->frame] = 1;
+        pg->flags |= MP_WRITTEN;
+    }
+    if (!hit)
+        xl_tlb_fill(&k->xl, x->p, x->as, vpn, pid);
+    if (pg->node == x->p->node) {   /* always, on one node */
+        x->c->local_refs++;
+        return x->local_ns;
+    }
+    x->c->remote_refs++;
+    return k->cfg.remote_ns[pg->node];
+}
+
+/* A reference whose page is not in a frame, and the MRC builder's and the
+ * stages' look at every reference (access.c). */
+int core_access_extra(core_t *k, const core_ctx_t *x, uint64_t vpn, uint32_t pid, unsigned op,
+                      int hit, double *t);
+int core_access_fault(core_t *k, const core_ctx_t *x, uint64_t vpn, uint32_t pid, unsigned op,
+                      uint64_t next_use, int hit, double *t);
+
+/* One page reference of context x (an address space on a CPU) at
+ * simulated time `now`: 0 or a VMM_E* code; its cost in *cost.
+ * `next_use` is the stream index of the page's next reference (policies
+ * that need the future), VMM_NEVER otherwise. */
+static inline int core_access(core_t *k, const core_ctx_t *x, uint64_t vpn, unsigned op,
                               double now, uint64_t next_use, double *cost)
 {
-    vmm_counters_t *c = &k->ctr[as];
-    xl_cpu_t *p = &k->xl.cpus[cpu];
-    uint32_t d = k->xl.as[as].dom, pid;
-    mem_domain_t *dm = &k->mem.doms[d];
-    double t = 0;
+    vmm_counters_t *c = x->c;
+    /* t never has its address taken, so it stays in a register; the slow
+     * paths add their costs through `slow` */
+    double t = 0, slow = 0;
+    uint32_t pid;
     int rc;
-    if (k->units) {
-        uint32_t u = core_unit_of(k, as);
-        if (k->units[u].smp && now >= k->units[u].due)
-            t += core_smp_tick(k, u, as, now);
-    }
+    if (x->u && now >= x->u->due)
+        t += core_smp_tick(k, (uint32_t)(x->u - k->units), x->as, now);
     c->refs++;
     c->reads += op == VMM_OP_READ;
     c->writes += op == VMM_OP_WRITE;
     c->ifetches += op == VMM_OP_IFETCH;
-    int hit = xl_tlb_lookup(&k->xl, p, as, vpn, &pid, k->cfg.tlb_ns, &t);
+    int hit = xl_tlb_lookup(&k->xl, x->p, x->as, vpn, &pid, k->cfg.tlb_ns, &t);
     if (hit)
         c->tlb_hits++;
-    else if ((rc = core_translate_miss(k, p, as, vpn, &pid, now, &t)))
+    else if ((rc = core_translate_miss(k, x->p, x->as, vpn, &pid, now + t, &slow)))
         return rc;
     mem_page_t *pg = &k->mem.pg[pid];
-    vmm_pref_t r = {.key = ((uint64_t)as << 52) ^ vpn, .now = dm->now++, .next_use = next_use,
-                    .page = pid, .frame = pg->frame, .write = op == VMM_OP_WRITE};
-    if (r.frame != VMM_NOFRAME)
-        dm->pol.ops->on_hit(dm->pol.st, &r);
-    else if ((rc = core_fault(k, p, as, &r, &t)))
-        return rc;
-    if (k->doms[d].mrcb && (rc = k->doms[d].mrcb->ops->access(k->doms[d].mrcb->st, pid)))
-        return rc;
-    if (k->mem.nnodes == 1) {
-        c->local_refs++;
-        t += k->cfg.local_ns[0];
-    } else if (pg->node == p->node) {
-        c->local_refs++;
-        t += k->cfg.local_ns[p->node];
+    if (pg->frame == VMM_NOFRAME) {
+        if ((rc = core_access_fault(k, x, vpn, pid, op, next_use, hit, &slow)))
+            return rc;
     } else {
-        c->remote_refs++;
-        t += k->cfg.remote_ns[pg->node];
+        /* A hit. Everything but the policy's call is done first: after an
+         * indirect call every pointer would have to be loaded again. */
+        mem_domain_t *dm = x->dm;
+        vmm_pref_t r = {.key = ((uint64_t)x->as << 52) ^ vpn, .now = dm->now++,
+                        .next_use = next_use, .page = pid, .frame = pg->frame,
+                        .write = op == VMM_OP_WRITE};
+        t += core_data(k, x, vpn, pid, pg, op, hit);
+        int extra = x->extra;
+        dm->pol.ops->on_hit(dm->pol.st, &r);
+        if (extra && (rc = core_access_extra(k, x, vpn, pid, op, hit, &slow)))
+            return rc;
     }
-    if (r.frame != VMM_NOFRAME) {
-        if (r.write) {
-            k->mem.frame_dirty[r.frame] = 1;
-            pg->flags |= MP_WRITTEN;
-        }
-        if (!hit)
-            xl_tlb_fill(&k->xl, p, as, vpn, pid);
-    }
-    if (k->stages.n_ref && (rc = vmm_stages_ref(&k->stages, as, vpn, pid, op, hit, &t)))
-        return rc;
+    t += slow;
     c->time_ns += t;
     *cost = t;
     return 0;

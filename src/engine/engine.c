@@ -191,6 +191,7 @@ int vmm_create(const vmm_config_t *cfg, vmm_t **out, vmm_err_t *err)
     if (cfg->stages)
         snprintf(m->stages, sizeof m->stages, "%s", cfg->stages);
     m->cfg.stages = cfg->stages ? m->stages : NULL;
+    m->x.as = UINT32_MAX;
     core_cfg_t kc;
     core_config(&m->cfg, ptops, &kc);
     m->k_ready = 1;
@@ -303,13 +304,19 @@ int vmm_access(vmm_t *m, const vmm_ref_t *refs, size_t n, vmm_err_t *err)
         int rc = as_index(m, r->asid, &as, err);
         if (rc)
             return rc;
-        xl_switch(&k->xl, &k->xl.cpus[0], as);
+        if (as != m->x.as || k->xl.nas != m->x_nas) {
+            /* another address space, or a new one (which may have moved
+             * the counters): gather its context again */
+            xl_switch(&k->xl, &k->xl.cpus[0], as);
+            core_ctx(k, 0, as, &m->x);
+            m->x_nas = k->xl.nas;
+        }
         uint64_t vpn = r->addr >> m->shift, npg = vmm_ref_pages(r, m->shift);
         for (uint64_t p = 0; p < npg; p++) {
             if (m->next_use && m->now >= m->next_len)
                 return access_error(m, VMM_EINVAL, err);
             double cost;
-            rc = core_access(k, 0, as, vpn + p, r->op, k->ctr[as].time_ns, next_use(m), &cost);
+            rc = core_access(k, &m->x, vpn + p, r->op, m->x.c->time_ns, next_use(m), &cost);
             m->now++;
             if (rc)
                 return access_error(m, rc, err);

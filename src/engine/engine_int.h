@@ -18,6 +18,8 @@ struct vmm {
     int k_ready;
 
     uint32_t last_asid, last_idx; /* cache of the asid -> index lookup */
+    core_ctx_t x;          /* context of the address space running (x.as) */
+    uint32_t x_nas;        /* address spaces when it was gathered */
     uint64_t now;          /* page references so far */
     uint64_t records;      /* trace records so far */
     vmm_as_stats_t *as_stats;

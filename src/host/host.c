@@ -385,17 +385,21 @@ static int access_error(host_t *h, host_vcpu_t *v, int rc, vmm_err_t *err)
 static int run_vcpu(host_t *h, host_vcpu_t *v, host_pcpu_t *p, double end, vmm_err_t *err)
 {
     uint32_t cpu = (uint32_t)(p - h->pcpus);
+    core_ctx_t x = {.as = UINT32_MAX};
     h->k.ws = v->ws;
     while (v->t < end) {
         if (v->pg == v->npg) {
             int rc = next_record(h, v, err);
             if (rc <= 0)
                 return rc == 0 ? 1 : rc;
+            x.as = UINT32_MAX;   /* a new address space may have moved the counters */
         }
+        if (x.as != v->cur_as)
+            core_ctx(&h->k, cpu, v->cur_as, &x);
         const vmm_ref_t *r = &v->buf[v->pos];
         double cost;
-        int rc = core_access(&h->k, cpu, v->cur_as, (r->addr >> h->shift) + v->pg, r->op, v->t,
-                             VMM_NEVER, &cost);
+        int rc = core_access(&h->k, &x, (r->addr >> h->shift) + v->pg, r->op, v->t, VMM_NEVER,
+                             &cost);
         if (rc)
             return access_error(h, v, rc, err);
         v->t += cost;

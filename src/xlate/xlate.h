@@ -97,7 +97,14 @@ static inline void xl_switch(xlate_t *x, xl_cpu_t *p, uint32_t as)
 static inline int xl_tlb_lookup(xlate_t *x, xl_cpu_t *p, uint32_t as, uint64_t vpn,
                                 uint32_t *pid, double tlb_ns, double *t)
 {
-    for (uint32_t l = 0; l < x->cfg.ntlb; l++) {
+    uint32_t n = x->cfg.ntlb;
+    if (!n)
+        return 0;
+    /* the first level apart: most lookups end there */
+    *t += tlb_ns;
+    if (vmm_tlb_lookup(&p->tlb[0], as, vpn, pid))
+        return 1;
+    for (uint32_t l = 1; l < n; l++) {
         *t += tlb_ns;
         if (vmm_tlb_lookup(&p->tlb[l], as, vpn, pid)) {
             for (uint32_t u = 0; u < l; u++)
