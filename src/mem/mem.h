@@ -149,6 +149,10 @@ struct mem {
     uint32_t ndoms;
 };
 
+/* Bytes the layer keeps per frame (frame_page, res_pos, dirty, a free-stack
+ * slot, a res_list slot). */
+#define MEM_FRAME_BYTES (4 + 4 + 1 + 4 + 4)
+
 static inline uint32_t mem_node_of(const mem_t *m, uint32_t frame)
 {
     uint32_t n = frame / m->frames_per_node;

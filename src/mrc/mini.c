@@ -11,12 +11,13 @@
  * costs O(points) policy calls, unsampled ones a hash.
  *
  * The policy comes from the registry (cfg->policy, default "lru";
- * cfg->params its parameters) and its ops are driven exactly as the engine
- * does (vmmsim/policy.h, as tests/unit/policy_sim.h): a hit calls on_hit; a
- * miss takes a free frame or the victim's, then on_insert, and a
- * VMM_POLICY_BYPASS leaves the frame free. Pages get dense ids at first
- * sight (reserve_pages first); `now` counts sampled references, since the
- * sampled stream is the trace the mini-cache sees. Policies that need the
+ * cfg->params its parameters). Each mini-cache is a domain of the memory
+ * layer (src/mem: its own frames, no tiers below, page records without
+ * mappings), so a miss is the same mem_fault() as in `vmmsim sim` and
+ * `vmmsim run`: a free frame or the policy's victim, then on_insert, a
+ * VMM_POLICY_BYPASS leaving the frame free. Pages get dense ids at first
+ * sight, the same in every mini-cache; `now` counts sampled references,
+ * since the sampled stream is the trace the mini-cache sees. Policies that need the
  * future (VMM_POLICY_FUTURE: opt) are refused: that would need a first pass
  * over the sampled stream, which an online builder does not have.
  *
@@ -34,6 +35,7 @@
  * about twice as far off on average (docs/mrc.md), as the plain scaled
  * count estimates cold misses directly, like SHARDS with SHARDS_adj. */
 #include "mrc_int.h"
+#include "mem/mem.h"
 #include "vmmsim/policy.h"
 #include "util/alloc.h"
 #include <string.h>
@@ -43,15 +45,9 @@
 #define MINI_POLICY_FRAME_BYTES 16   /* estimate of a policy's per-frame arrays */
 
 typedef struct mini_pt {
-    vmm_policy_t pol;
+    mem_t mem;             /* one domain of `frames` frames, no tiers */
+    int ready;             /* mem set up */
     uint32_t frames;       /* mini-cache size: max(1, round(R * C)) */
-    uint32_t used;         /* frames 0..used-1 have been handed out */
-    uint32_t hole;         /* frame left free by a bypass, or VMM_NOFRAME */
-    uint32_t *frame_page;  /* frame -> page id */
-    uint32_t *where;       /* page id -> frame + 1, 0 = not resident */
-    size_t where_cap;
-    uint8_t *dirty;        /* lent to the policy; always clean (no writes) */
-    uint64_t cleaned;
     uint64_t misses;
 } mini_pt;
 
@@ -70,13 +66,9 @@ typedef struct mini_state {
 static void mini_fini(void *st)
 {
     mini_state *s = st;
-    for (uint32_t i = 0; s->pts && i < s->npts; i++) {
-        mini_pt *p = &s->pts[i];
-        vmm_policy_fini(&p->pol);
-        vmm_free(p->frame_page);
-        vmm_free(p->where);
-        vmm_free(p->dirty);
-    }
+    for (uint32_t i = 0; s->pts && i < s->npts; i++)
+        if (s->pts[i].ready)
+            mem_fini(&s->pts[i].mem);
     vmm_free(s->pts);
     vmm_free(s->sizes);
     vmm_hm_fini(&s->ids);
@@ -132,15 +124,11 @@ static int mini_pt_init(mini_state *s, mini_pt *p, uint32_t size, const vmm_mrc_
 {
     double f = (double)size * s->rate;
     p->frames = f < 1.5 ? 1 : (uint32_t)llround(f);
-    p->hole = VMM_NOFRAME;
-    p->frame_page = vmm_malloc(p->frames * sizeof *p->frame_page);
-    p->dirty = vmm_calloc(p->frames, 1);
-    if (!p->frame_page || !p->dirty)
+    mem_cfg_t mc = {.nframes = p->frames, .nnodes = 1, .ndomains = 1};
+    p->ready = 1;
+    if (mem_init(&p->mem, &mc))
         return VMM_ENOMEM;
-    vmm_policy_cfg_t pc = {.nframes = p->frames, .seed = cfg->seed, .params = cfg->params,
-                           .env = {.dirty = p->dirty, .cleaned = &p->cleaned,
-                                   .frame_page = p->frame_page}};
-    return vmm_policy_init(&p->pol, s->ops, &pc, err);
+    return mem_domain_init(&p->mem, 0, s->ops, cfg->params, cfg->seed, p->frames, err);
 }
 
 static int mini_init(void *st, const vmm_mrc_cfg_t *cfg, vmm_err_t *err)
@@ -165,15 +153,13 @@ static int mini_init(void *st, const vmm_mrc_cfg_t *cfg, vmm_err_t *err)
     return rc;
 }
 
-/* First sight of a sampled page: room in every point, then its id. */
+/* First sight of a sampled page: its id in every point (the same one:
+ * every point sees the same pages in the same order). */
 static int mini_new_page(mini_state *s, uint64_t key, uint32_t *id)
 {
-    uint32_t n = s->npages + 1;
     for (uint32_t i = 0; i < s->npts; i++) {
-        mini_pt *p = &s->pts[i];
-        if (vmm_grow(&p->where, &p->where_cap, n, sizeof *p->where))
-            return VMM_ENOMEM;
-        if (s->ops->reserve_pages && s->ops->reserve_pages(p->pol.st, n))
+        uint32_t pid;
+        if (mem_new_page(&s->pts[i].mem, &pid))
             return VMM_ENOMEM;
     }
     if (vmm_hm_put(&s->ids, key, s->npages))
@@ -182,33 +168,19 @@ static int mini_new_page(mini_state *s, uint64_t key, uint32_t *id)
     return 0;
 }
 
-/* One sampled reference through one mini-cache (the engine's contract). */
-static void mini_step(const vmm_policy_ops *ops, mini_pt *p, vmm_pref_t r)
+/* One sampled reference through one mini-cache: the data path's hit or
+ * fault, without translation. */
+static int mini_step(mini_pt *p, vmm_pref_t r)
 {
-    uint32_t f = p->where[r.page];
-    if (f) {
-        r.frame = f - 1;
-        ops->on_hit(p->pol.st, &r);
-        return;
+    mem_domain_t *dm = &p->mem.doms[0];
+    r.frame = p->mem.pg[r.page].frame;
+    if (r.frame != VMM_NOFRAME) {
+        dm->pol.ops->on_hit(dm->pol.st, &r);
+        return 0;
     }
     p->misses++;
-    if (p->hole != VMM_NOFRAME) {
-        f = p->hole;
-        p->hole = VMM_NOFRAME;
-    } else if (p->used < p->frames) {
-        f = p->used++;
-    } else {
-        f = ops->victim(p->pol.st, &r);
-        p->where[p->frame_page[f]] = 0;
-        p->dirty[f] = 0;
-    }
-    r.frame = f;
-    if (ops->on_insert(p->pol.st, &r) == VMM_POLICY_BYPASS) {
-        p->hole = f;
-        return;
-    }
-    p->frame_page[f] = r.page;
-    p->where[r.page] = f + 1;
+    double t = 0;
+    return mem_fault(&p->mem, 0, &r, 0, &p->mem.scratch, &t);
 }
 
 static int mini_access(void *st, uint64_t key)
@@ -225,8 +197,11 @@ static int mini_access(void *st, uint64_t key)
             return rc;
     }
     vmm_pref_t r = {.key = key, .now = s->srefs, .next_use = VMM_NEVER, .page = id};
-    for (uint32_t i = 0; i < s->npts; i++)
-        mini_step(s->ops, &s->pts[i], r);
+    for (uint32_t i = 0; i < s->npts; i++) {
+        int rc = mini_step(&s->pts[i], r);
+        if (rc)
+            return rc;
+    }
     s->refs++;
     s->srefs++;
     return 0;
@@ -257,7 +232,7 @@ static size_t mini_mem(const void *st)
                s->ids.cap * (sizeof *s->ids.keys + sizeof *s->ids.vals);
     for (uint32_t i = 0; s->pts && i < s->npts; i++) {
         const mini_pt *p = &s->pts[i];
-        m += p->where_cap * sizeof *p->where + p->frames * (sizeof *p->frame_page + 1) +
+        m += p->mem.page_cap * sizeof *p->mem.pg + p->frames * MEM_FRAME_BYTES +
              s->ops->state_size + (size_t)p->frames * MINI_POLICY_FRAME_BYTES;
     }
     return m;
