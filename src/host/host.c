@@ -59,12 +59,12 @@ static int init_vm(host_t *h, uint32_t i, vmm_err_t *err)
     host_vm_t *vm = &h->vms[i];
     vm->spec = s;
     /* a VM's allocation changes at run time: policies that size their
-     * lists once, or need the future, cannot follow it */
+     * lists once cannot follow it (OPT gets a prepass of each vCPU) */
     const vmm_policy_ops *pops = vmm_policy_find(s->policy);
-    if (pops->flags & (VMM_POLICY_SIZED | VMM_POLICY_FUTURE)) {
+    if (pops->flags & VMM_POLICY_SIZED) {
         char ok[256] = "";
         for (const vmm_policy_ops *const *o = vmm_policy_all(); *o; o++)
-            if (!((*o)->flags & (VMM_POLICY_SIZED | VMM_POLICY_FUTURE)))
+            if (!((*o)->flags & VMM_POLICY_SIZED))
                 snprintf(ok + strlen(ok), sizeof ok - strlen(ok), "%s%s", ok[0] ? ", " : "",
                          (*o)->name);
         return vmm_err_set(err, VMM_EINVAL, h->sc->file, s->line, -1,
@@ -78,7 +78,7 @@ static int init_vm(host_t *h, uint32_t i, vmm_err_t *err)
     core_dom_t *cd = &h->k.doms[i];
     cd->numa = s->numa;
     cd->numa_node = s->numa_node;
-    vm->act_pick = vmm_malloc((size_t)h->acfg.samples * sizeof *vm->act_pick);
+    vm->act_pick = vmm_malloc((size_t)(h->acfg.samples ? h->acfg.samples : 1) * sizeof *vm->act_pick);
     if (!vm->act_pick)
         return VMM_ENOMEM;
     vmm_vm_result_t *r = &vm->r;
@@ -285,6 +285,7 @@ static void host_fini(host_t *h)
     for (uint32_t i = 0; h->vcpus && i < h->nvcpus; i++) {
         vmm_source_close(&h->vcpus[i].src);
         vmm_free(h->vcpus[i].buf);
+        vmm_free(h->vcpus[i].next_use);
     }
     if (h->k_ready)
         core_fini(&h->k);
@@ -332,6 +333,77 @@ static long refill(host_t *h, host_vcpu_t *v, vmm_err_t *err)
         v->open = 0;
         v->next_src += s->vcpus;
     }
+}
+
+/* OPT inside a VM: the vCPU's stream read once ahead, as the run will read
+ * it (refill), and each page reference's next use stored as an index in
+ * that stream (UINT32_MAX for none), 4 bytes a page reference. With one
+ * vCPU a VM's stream is this one, so OPT is exact; with several, each
+ * compares next uses within its own vCPU's stream. */
+static int prepass_vcpu(host_t *h, host_vcpu_t *v, vmm_err_t *err)
+{
+    uint32_t first = v->next_src, npages = 0, nasids = 0;
+    size_t cap = 0;
+    vmm_hashmap_t ident, asids;
+    int rc = vmm_hm_init(&ident, 1024) || vmm_hm_init(&asids, 16) ? VMM_ENOMEM : 0;
+    while (!rc) {
+        long n = refill(h, v, err);
+        if (n <= 0) {
+            rc = (int)n;
+            break;
+        }
+        for (long i = 0; i < n && !rc; i++) {
+            const vmm_ref_t *r = &v->buf[i];
+            uint32_t a = vmm_hm_get(&asids, r->asid);
+            if (a == VMM_HM_NONE && (rc = vmm_hm_put(&asids, r->asid, a = nasids++) ? VMM_ENOMEM : 0))
+                break;
+            uint64_t vpn = r->addr >> h->shift, npg = vmm_ref_pages(r, h->shift);
+            for (uint64_t k = 0; k < npg && !rc; k++) {
+                uint64_t key = (uint64_t)a << 52 ^ (vpn + k);
+                uint32_t pid = vmm_hm_get(&ident, key);
+                if (pid == VMM_HM_NONE && vmm_hm_put(&ident, key, pid = npages++))
+                    rc = VMM_ENOMEM;
+                else if (v->nu_len >= UINT32_MAX - 1)
+                    rc = vmm_err_set(err, VMM_ERANGE, NULL, 0, -1,
+                                     "vm %s: stream too long for the OPT prepass (2^32 page references)",
+                                     h->sc->vms[v->vm].name);
+                else if (vmm_grow(&v->next_use, &cap, v->nu_len + 1, sizeof *v->next_use))
+                    rc = VMM_ENOMEM;
+                else
+                    v->next_use[v->nu_len++] = pid;
+            }
+        }
+    }
+    uint32_t *last = rc ? NULL : vmm_malloc((size_t)(npages ? npages : 1) * sizeof *last);
+    if (!rc && !last)
+        rc = VMM_ENOMEM;
+    if (!rc) {
+        memset(last, 0xff, (size_t)npages * sizeof *last);
+        for (size_t i = v->nu_len; i-- > 0;) {
+            uint32_t pid = v->next_use[i];
+            v->next_use[i] = last[pid];
+            last[pid] = (uint32_t)i;
+        }
+    }
+    vmm_free(last);
+    vmm_hm_fini(&ident);
+    vmm_hm_fini(&asids);
+    v->next_src = first;   /* the run reads the same sources again */
+    v->open = 0;
+    return rc;
+}
+
+static int prepass(host_t *h, vmm_err_t *err)
+{
+    for (uint32_t i = 0; i < h->nvcpus; i++) {
+        host_vcpu_t *v = &h->vcpus[i];
+        if (v->done || !(h->k.mem.doms[v->vm].pol.ops->flags & VMM_POLICY_FUTURE))
+            continue;
+        int rc = prepass_vcpu(h, v, err);
+        if (rc)
+            return rc;
+    }
+    return 0;
 }
 
 /* Move to the vCPU's next trace record: 1, 0 at its end, or an error. */
@@ -398,8 +470,13 @@ static int run_vcpu(host_t *h, host_vcpu_t *v, host_pcpu_t *p, double end, vmm_e
             core_ctx(&h->k, cpu, v->cur_as, &x);
         const vmm_ref_t *r = &v->buf[v->pos];
         double cost;
-        int rc = core_access(&h->k, &x, (r->addr >> h->shift) + v->pg, r->op, v->t, VMM_NEVER,
-                             &cost);
+        uint64_t nu = VMM_NEVER;
+        if (v->next_use) {
+            uint32_t n = v->nu_pos < v->nu_len ? v->next_use[v->nu_pos] : UINT32_MAX;
+            nu = n == UINT32_MAX ? VMM_NEVER : n;
+            v->nu_pos++;
+        }
+        int rc = core_access(&h->k, &x, (r->addr >> h->shift) + v->pg, r->op, v->t, nu, &cost);
         if (rc)
             return access_error(h, v, rc, err);
         v->t += cost;
@@ -561,6 +638,8 @@ static int run_once(const vmm_scenario_t *sc, const vmm_host_opts_t *o, vmm_host
     memset(&h, 0, sizeof h);
     memset(res, 0, sizeof *res);
     int rc = host_init(&h, sc, o, res, err);
+    if (!rc)
+        rc = prepass(&h, err);
     if (!rc)
         rc = host_period_start(&h, err);
     if (!rc)

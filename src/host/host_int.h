@@ -11,6 +11,7 @@
 #include "vmmsim/host.h"
 #include "core/core.h"
 #include "util/rng.h"
+#include "util/hashmap.h"
 
 #define HOST_MAX_PCPUS VMM_SCHED_MAX_PCPUS
 
@@ -30,6 +31,8 @@ typedef struct host_vcpu {
     uint32_t node;       /* NUMA node of the pCPU it last ran on */
     uint32_t ws[VMM_SCN_MAX_NODES]; /* sampled pages it touched this period, per node */
     double run_ns;
+    uint32_t *next_use;  /* OPT: next-use index of each page reference of its stream */
+    size_t nu_len, nu_pos;
 } host_vcpu_t;
 
 /* One VM: domain `index` of the core. */

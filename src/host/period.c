@@ -50,6 +50,8 @@ static int vm_mrc(host_t *h, uint32_t i, vmm_mrc_t *out)
  * memory the VM has been given and does not use: idle by definition. */
 static void act_begin(host_t *h, uint32_t i)
 {
+    if (!h->acfg.samples)
+        return;
     host_vm_t *vm = &h->vms[i];
     mem_t *m = &h->k.mem;
     const mem_domain_t *dm = &m->doms[i];
@@ -74,6 +76,8 @@ static void act_begin(host_t *h, uint32_t i)
 
 static void act_end(host_t *h, uint32_t i)
 {
+    if (!h->acfg.samples)
+        return;
     host_vm_t *vm = &h->vms[i];
     vm->act = vmm_active_update(vm->act, &h->acfg, h->k.doms[i].act_touched, vm->act_n);
     vm->r.active = vmm_active_estimate(vm->act, &h->acfg, 0, 0);
