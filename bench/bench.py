@@ -12,9 +12,15 @@ pages, which is bound by host memory latency, and phased working sets), and the
 real lackey trace of gzip from ../shared/traces (or examples/sort.lackey.zst),
 both as lackey+zstd text and converted to the binary format.
 
-usage: bench.py VMMSIM DECODE [--quick]
+Last, this version against the one before the one data path (issue #8;
+bench/BASELINE names the commit): that commit is exported with git archive
+and built in build/bench-cache, and the two binaries run in turn, five
+times each, on the gzip trace (sim FIFO, LRU, Clock) and on the full
+hypervisor pipeline; the table gives medians and their ratio.
+
+usage: bench.py VMMSIM DECODE [--quick] [--baseline REV] [--versus-only]
 """
-import os, subprocess, sys, time
+import os, shutil, statistics, subprocess, sys, time
 
 vmmsim, decode = sys.argv[1], sys.argv[2]
 quick = "--quick" in sys.argv
@@ -156,7 +162,60 @@ def bench_host(traces):
     table("hypervisor pipeline, VMs zipf (1M pages) + phases + gzip", vms)
 
 
+def build_baseline(rev):
+    """vmmsim at commit `rev`, built apart from this tree (cached)."""
+    d = os.path.join(cache, "base-" + rev)
+    exe = os.path.join(d, "build", "vmmsim")
+    if os.path.exists(exe):
+        return exe
+    shutil.rmtree(d, ignore_errors=True)
+    os.makedirs(d)
+    archive = subprocess.run(["git", "-C", root, "archive", rev], capture_output=True)
+    if archive.returncode != 0:
+        sys.exit("bench: git archive %s failed: %s" % (rev, archive.stderr.decode()[:300]))
+    subprocess.run(["tar", "-x", "-C", d], input=archive.stdout, check=True)
+    subprocess.run(["make", "-C", d, "-j2", "build/vmmsim"], check=True,
+                   stdout=subprocess.DEVNULL)
+    return exe
+
+
+def bench_versus(rev, traces):
+    """Medians of five interleaved runs of this vmmsim and of commit `rev`."""
+    base = build_baseline(rev)
+    _, gz, frames = traces[2]
+    pages = int(run([decode, gz])[2].split()[1])
+    n = 5000000 if quick else 15000000
+    ini = os.path.join(cache, "versus.ini")
+    with open(ini, "w") as f:
+        f.write("[host]\nmemory = 64M\npcpus = 2\nbalancer = mrc\nperiod = 100ms\n")
+        for vm, path in (("phases", traces[1][1]), ("gzip", gz)):
+            f.write("[vm %s]\ntrace = %s\nmemory = 64M\n" % (vm, path))
+    import json
+    cases = [("sim %s, gzip (bin), %d frames" % (p, frames),
+              ["sim", "-t", gz, "--policy", p, "--frames", str(frames), "-q"], pages)
+             for p in ("fifo", "lru", "clock")]
+    refs = json.loads(run([vmmsim, "run", ini, "--no-alone", "--limit", str(n), "--json", "-",
+                           "-q"])[2])["totals"]["refs"]
+    cases.append(("full hypervisor pipeline, phases + gzip",
+                  ["run", ini, "--no-alone", "--limit", str(n), "-q"], refs))
+    print("\nthis version against %s (before the one data path), medians of 5 runs in turn" % rev)
+    print("  %-42s %12s %12s %8s" % ("", "M refs/s", "before", "ratio"))
+    for label, args, count in cases:
+        a, b = [], []
+        for _ in range(5):
+            a.append(run([vmmsim] + args)[0])
+            b.append(run([base] + args)[0])
+        ra, rb = count / statistics.median(a), count / statistics.median(b)
+        print("  %-42s %12.1f %12.1f %8.2f" % (label, ra / 1e6, rb / 1e6, ra / rb), flush=True)
+
+
 def main():
+    rev = open(os.path.join(root, "bench", "BASELINE")).read().split()[0]
+    if "--baseline" in sys.argv:
+        rev = sys.argv[sys.argv.index("--baseline") + 1]
+    if "--versus-only" in sys.argv:
+        bench_versus(rev, prepare())
+        return
     pols = subprocess.run([vmmsim, "policies"], capture_output=True, text=True).stdout
     policies = [l.split()[0] for l in pols.splitlines()[1:] if l.startswith("  ")]
     policies = policies[:policies.index("single")] if "single" in policies else policies
@@ -174,6 +233,7 @@ def main():
                           "-q", "-n", str(total // 5)])
     print("\nLRU peak RSS: %.1f MiB on %d records, %.1f MiB on %d records" %
           (rss_part, total // 5, rss_all, total))
+    bench_versus(rev, traces)
 
 
 main()

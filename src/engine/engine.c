@@ -217,8 +217,7 @@ void vmm_destroy(vmm_t *m)
     if (m->k_ready)
         core_fini(&m->k);
     vmm_free(m->as_stats);
-    vmm_hm_fini(&m->ident);
-    vmm_free(m->next_use);
+    vmm_nextuse_fini(&m->nu);
     vmm_free(m);
 }
 
@@ -254,16 +253,6 @@ int vmm_get_mrc(vmm_t *m, uint32_t as, vmm_mrc_t *out)
 }
 
 /* --- the per-reference path ------------------------------------------ */
-
-/* Index of the current page reference's next use (the OPT prepass stores
- * UINT32_MAX for none), or VMM_NEVER without a prepass. */
-static inline uint64_t next_use(const vmm_t *m)
-{
-    if (!m->next_use)
-        return VMM_NEVER;
-    uint32_t n = m->next_use[m->now];
-    return n == UINT32_MAX ? VMM_NEVER : n;
-}
 
 static int access_error(vmm_t *m, int rc, vmm_err_t *err)
 {
@@ -313,10 +302,14 @@ int vmm_access(vmm_t *m, const vmm_ref_t *refs, size_t n, vmm_err_t *err)
         }
         uint64_t vpn = r->addr >> m->shift, npg = vmm_ref_pages(r, m->shift);
         for (uint64_t p = 0; p < npg; p++) {
-            if (m->next_use && m->now >= m->next_len)
-                return access_error(m, VMM_EINVAL, err);
+            uint64_t nu = VMM_NEVER;
+            if (m->prepassed) {
+                if (m->now >= m->nu.len)
+                    return access_error(m, VMM_EINVAL, err);
+                nu = vmm_nextuse_at(&m->nu, m->now);
+            }
             double cost;
-            rc = core_access(k, &m->x, vpn + p, r->op, m->x.c->time_ns, next_use(m), &cost);
+            rc = core_access(k, &m->x, vpn + p, r->op, m->x.c->time_ns, nu, &cost);
             m->now++;
             if (rc)
                 return access_error(m, rc, err);
@@ -332,51 +325,32 @@ int vmm_needs_prepass(const vmm_t *m)
     return !!(m->k.mem.doms[0].pol.ops->flags & VMM_POLICY_FUTURE);
 }
 
-/* Record a number for the page of every page reference; next-use times are
- * computed from them in vmm_prepass_end(). */
+/* Record the page of every page reference; next-use indices are computed
+ * from them in vmm_prepass_end() (src/core/nextuse.c). */
 int vmm_prepass(vmm_t *m, const vmm_ref_t *refs, size_t n, vmm_err_t *err)
 {
+    if (!m->nu.ident.keys && !m->nu.len && vmm_nextuse_init(&m->nu))
+        return vmm_err_set(err, VMM_ENOMEM, NULL, 0, -1, "out of memory");
     for (size_t i = 0; i < n; i++) {
         uint32_t as;
         int rc = as_index(m, refs[i].asid, &as, err);
         if (rc)
             return rc;
         uint64_t vpn = refs[i].addr >> m->shift, npg = vmm_ref_pages(&refs[i], m->shift);
-        for (uint64_t k = 0; k < npg; k++) {
-            uint64_t key = vmm_page_key(as, vpn + k);
-            uint32_t pid = vmm_hm_get(&m->ident, key);
-            if (pid == VMM_HM_NONE) {
-                pid = m->pre_pages++;
-                if (vmm_hm_put(&m->ident, key, pid))
-                    return vmm_err_set(err, VMM_ENOMEM, NULL, 0, -1, "out of memory");
-            }
-            if (m->next_len >= UINT32_MAX - 1)
-                return vmm_err_set(err, VMM_ERANGE, NULL, 0, -1,
-                                   "trace too long for the OPT prepass (2^32 page references)");
-            if (vmm_grow(&m->next_use, &m->next_cap, m->next_len + 1, sizeof *m->next_use))
-                return vmm_err_set(err, VMM_ENOMEM, NULL, 0, -1, "out of memory");
-            m->next_use[m->next_len++] = pid;
-        }
+        for (uint64_t k = 0; k < npg; k++)
+            if ((rc = vmm_nextuse_add(&m->nu, vmm_page_key(as, vpn + k))))
+                return rc == VMM_ERANGE
+                           ? vmm_err_set(err, rc, NULL, 0, -1,
+                                         "trace too long for the OPT prepass (2^32 page references)")
+                           : vmm_err_set(err, rc, NULL, 0, -1, "out of memory");
     }
     return 0;
 }
 
-/* Replace each recorded page number by the index of that page's next
- * reference (UINT32_MAX for none), scanning backwards with one slot per
- * page. The page numbers are not needed after. */
 int vmm_prepass_end(vmm_t *m, vmm_err_t *err)
 {
-    uint32_t *last = vmm_malloc((size_t)(m->pre_pages ? m->pre_pages : 1) * sizeof *last);
-    if (!last)
+    if (vmm_nextuse_finish(&m->nu))
         return vmm_err_set(err, VMM_ENOMEM, NULL, 0, -1, "out of memory");
-    memset(last, 0xff, (size_t)m->pre_pages * sizeof *last);
-    for (size_t i = m->next_len; i-- > 0;) {
-        uint32_t pid = m->next_use[i];
-        m->next_use[i] = last[pid];
-        last[pid] = (uint32_t)i;
-    }
-    vmm_free(last);
-    vmm_hm_fini(&m->ident);
     m->prepassed = 1;
     return 0;
 }

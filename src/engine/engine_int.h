@@ -5,6 +5,7 @@
 
 #include "vmmsim/vmmsim.h"
 #include "core/core.h"
+#include "core/nextuse.h"
 #include "util/hashmap.h"
 
 #define VMM_MAX_AS 4096u   /* address spaces: the page key keeps 12 bits for them */
@@ -27,10 +28,7 @@ struct vmm {
 
     /* OPT prepass: next-use indices of every page reference */
     int prepassed;
-    vmm_hashmap_t ident;   /* page key -> prepass page number (freed after the prepass) */
-    uint32_t pre_pages;
-    uint32_t *next_use;
-    size_t next_len, next_cap;
+    vmm_nextuse_t nu;
 };
 
 /* Unique key of page `vpn` of address-space index `as` (vpn < 2^52). */

@@ -285,7 +285,7 @@ static void host_fini(host_t *h)
     for (uint32_t i = 0; h->vcpus && i < h->nvcpus; i++) {
         vmm_source_close(&h->vcpus[i].src);
         vmm_free(h->vcpus[i].buf);
-        vmm_free(h->vcpus[i].next_use);
+        vmm_nextuse_fini(&h->vcpus[i].nu);
     }
     if (h->k_ready)
         core_fini(&h->k);
@@ -342,10 +342,9 @@ static long refill(host_t *h, host_vcpu_t *v, vmm_err_t *err)
  * compares next uses within its own vCPU's stream. */
 static int prepass_vcpu(host_t *h, host_vcpu_t *v, vmm_err_t *err)
 {
-    uint32_t first = v->next_src, npages = 0, nasids = 0;
-    size_t cap = 0;
-    vmm_hashmap_t ident, asids;
-    int rc = vmm_hm_init(&ident, 1024) || vmm_hm_init(&asids, 16) ? VMM_ENOMEM : 0;
+    uint32_t first = v->next_src, nasids = 0;
+    vmm_hashmap_t asids;
+    int rc = vmm_nextuse_init(&v->nu) || vmm_hm_init(&asids, 16) ? VMM_ENOMEM : 0;
     while (!rc) {
         long n = refill(h, v, err);
         if (n <= 0) {
@@ -354,42 +353,27 @@ static int prepass_vcpu(host_t *h, host_vcpu_t *v, vmm_err_t *err)
         }
         for (long i = 0; i < n && !rc; i++) {
             const vmm_ref_t *r = &v->buf[i];
+            /* pages are keyed as the engine keys them: a small index per asid */
             uint32_t a = vmm_hm_get(&asids, r->asid);
-            if (a == VMM_HM_NONE && (rc = vmm_hm_put(&asids, r->asid, a = nasids++) ? VMM_ENOMEM : 0))
+            if (a == VMM_HM_NONE && vmm_hm_put(&asids, r->asid, (a = nasids++))) {
+                rc = VMM_ENOMEM;
                 break;
-            uint64_t vpn = r->addr >> h->shift, npg = vmm_ref_pages(r, h->shift);
-            for (uint64_t k = 0; k < npg && !rc; k++) {
-                uint64_t key = (uint64_t)a << 52 ^ (vpn + k);
-                uint32_t pid = vmm_hm_get(&ident, key);
-                if (pid == VMM_HM_NONE && vmm_hm_put(&ident, key, pid = npages++))
-                    rc = VMM_ENOMEM;
-                else if (v->nu_len >= UINT32_MAX - 1)
-                    rc = vmm_err_set(err, VMM_ERANGE, NULL, 0, -1,
-                                     "vm %s: stream too long for the OPT prepass (2^32 page references)",
-                                     h->sc->vms[v->vm].name);
-                else if (vmm_grow(&v->next_use, &cap, v->nu_len + 1, sizeof *v->next_use))
-                    rc = VMM_ENOMEM;
-                else
-                    v->next_use[v->nu_len++] = pid;
             }
+            uint64_t vpn = r->addr >> h->shift, npg = vmm_ref_pages(r, h->shift);
+            for (uint64_t k = 0; k < npg && !rc; k++)
+                rc = vmm_nextuse_add(&v->nu, (uint64_t)a << 52 ^ (vpn + k));
         }
     }
-    uint32_t *last = rc ? NULL : vmm_malloc((size_t)(npages ? npages : 1) * sizeof *last);
-    if (!rc && !last)
-        rc = VMM_ENOMEM;
-    if (!rc) {
-        memset(last, 0xff, (size_t)npages * sizeof *last);
-        for (size_t i = v->nu_len; i-- > 0;) {
-            uint32_t pid = v->next_use[i];
-            v->next_use[i] = last[pid];
-            last[pid] = (uint32_t)i;
-        }
-    }
-    vmm_free(last);
-    vmm_hm_fini(&ident);
+    if (rc == VMM_ERANGE)
+        vmm_err_set(err, rc, NULL, 0, -1,
+                    "vm %s: stream too long for the OPT prepass (2^32 page references)",
+                    h->sc->vms[v->vm].name);
+    if (!rc)
+        rc = vmm_nextuse_finish(&v->nu);
     vmm_hm_fini(&asids);
     v->next_src = first;   /* the run reads the same sources again */
     v->open = 0;
+    v->future = 1;
     return rc;
 }
 
@@ -470,12 +454,7 @@ static int run_vcpu(host_t *h, host_vcpu_t *v, host_pcpu_t *p, double end, vmm_e
             core_ctx(&h->k, cpu, v->cur_as, &x);
         const vmm_ref_t *r = &v->buf[v->pos];
         double cost;
-        uint64_t nu = VMM_NEVER;
-        if (v->next_use) {
-            uint32_t n = v->nu_pos < v->nu_len ? v->next_use[v->nu_pos] : UINT32_MAX;
-            nu = n == UINT32_MAX ? VMM_NEVER : n;
-            v->nu_pos++;
-        }
+        uint64_t nu = v->future ? vmm_nextuse_at(&v->nu, v->nu_pos++) : VMM_NEVER;
         int rc = core_access(&h->k, &x, (r->addr >> h->shift) + v->pg, r->op, v->t, nu, &cost);
         if (rc)
             return access_error(h, v, rc, err);

@@ -10,6 +10,7 @@
 #include "vmmsim/vmmsim.h"
 #include "vmmsim/host.h"
 #include "core/core.h"
+#include "core/nextuse.h"
 #include "util/rng.h"
 #include "util/hashmap.h"
 
@@ -31,8 +32,9 @@ typedef struct host_vcpu {
     uint32_t node;       /* NUMA node of the pCPU it last ran on */
     uint32_t ws[VMM_SCN_MAX_NODES]; /* sampled pages it touched this period, per node */
     double run_ns;
-    uint32_t *next_use;  /* OPT: next-use index of each page reference of its stream */
-    size_t nu_len, nu_pos;
+    int future;          /* its VM's policy needs next uses (OPT) */
+    vmm_nextuse_t nu;    /* ... of each page reference of its stream (core/nextuse.h) */
+    size_t nu_pos;
 } host_vcpu_t;
 
 /* One VM: domain `index` of the core. */
