@@ -108,11 +108,14 @@ static inline int core_as(core_t *k, uint32_t dom, uint32_t asid, uint32_t *idx)
     return *idx == UINT32_MAX ? core_as_new(k, dom, asid, idx) : 0;
 }
 
+#define CORE_COLD __attribute__((cold, noinline))
+#define CORE_UNLIKELY(x) __builtin_expect(!!(x), 0)
+
 /* The slow paths of core_access (access.c). */
-int core_translate_miss(core_t *k, xl_cpu_t *p, uint32_t as, uint64_t vpn, uint32_t *pid,
+CORE_COLD int core_translate_miss(core_t *k, xl_cpu_t *p, uint32_t as, uint64_t vpn, uint32_t *pid,
                         double now, double *t);
 int core_fault(core_t *k, xl_cpu_t *p, uint32_t as, vmm_pref_t *r, double *t);
-double core_smp_tick(core_t *k, uint32_t unit, uint32_t as, double now);
+CORE_COLD double core_smp_tick(core_t *k, uint32_t unit, uint32_t as, double now);
 
 static inline uint32_t core_unit_of(const core_t *k, uint32_t as)
 {
@@ -169,9 +172,9 @@ static inline double core_data(core_t *k, const core_ctx_t *x, uint64_t vpn, uin
 
 /* A reference whose page is not in a frame, and the MRC builder's and the
  * stages' look at every reference (access.c). */
-int core_access_extra(core_t *k, const core_ctx_t *x, uint64_t vpn, uint32_t pid, unsigned op,
+CORE_COLD int core_access_extra(core_t *k, const core_ctx_t *x, uint64_t vpn, uint32_t pid, unsigned op,
                       int hit, double *t);
-int core_access_fault(core_t *k, const core_ctx_t *x, uint64_t vpn, uint32_t pid, unsigned op,
+CORE_COLD int core_access_fault(core_t *k, const core_ctx_t *x, uint64_t vpn, uint32_t pid, unsigned op,
                       uint64_t next_use, int hit, double *t);
 
 /* One page reference of context x (an address space on a CPU) at
@@ -187,7 +190,7 @@ static inline int core_access(core_t *k, const core_ctx_t *x, uint64_t vpn, unsi
     double t = 0, slow = 0;
     uint32_t pid;
     int rc;
-    if (x->u && now >= x->u->due)
+    if (CORE_UNLIKELY(x->u && now >= x->u->due))
         t += core_smp_tick(k, (uint32_t)(x->u - k->units), x->as, now);
     c->refs++;
     c->reads += op == VMM_OP_READ;
@@ -196,10 +199,10 @@ static inline int core_access(core_t *k, const core_ctx_t *x, uint64_t vpn, unsi
     int hit = xl_tlb_lookup(&k->xl, x->p, x->as, vpn, &pid, k->cfg.tlb_ns, &t);
     if (hit)
         c->tlb_hits++;
-    else if ((rc = core_translate_miss(k, x->p, x->as, vpn, &pid, now + t, &slow)))
+    else if (CORE_UNLIKELY(rc = core_translate_miss(k, x->p, x->as, vpn, &pid, now + t, &slow)))
         return rc;
     mem_page_t *pg = &k->mem.pg[pid];
-    if (pg->frame == VMM_NOFRAME) {
+    if (CORE_UNLIKELY(pg->frame == VMM_NOFRAME)) {
         if ((rc = core_access_fault(k, x, vpn, pid, op, next_use, hit, &slow)))
             return rc;
     } else {
@@ -212,7 +215,7 @@ static inline int core_access(core_t *k, const core_ctx_t *x, uint64_t vpn, unsi
         t += core_data(k, x, vpn, pid, pg, op, hit);
         int extra = x->extra;
         dm->pol.ops->on_hit(dm->pol.st, &r);
-        if (extra && (rc = core_access_extra(k, x, vpn, pid, op, hit, &slow)))
+        if (CORE_UNLIKELY(extra) && (rc = core_access_extra(k, x, vpn, pid, op, hit, &slow)))
             return rc;
     }
     t += slow;

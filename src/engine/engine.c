@@ -223,21 +223,32 @@ void vmm_destroy(vmm_t *m)
 
 const vmm_config_t *vmm_get_config(const vmm_t *m) { return &m->cfg; }
 
-/* Index of address space `asid`, creating it on first sight. */
-static inline int as_index(vmm_t *m, uint32_t asid, uint32_t *idx, vmm_err_t *err)
+/* Index of address space `asid`, creating it on first sight, and the
+ * context of its references (m->x) made current: switching address space
+ * (an untagged TLB flushes) and gathering it again, as a new address space
+ * may have moved the counters. */
+static CORE_COLD int as_switch(vmm_t *m, uint32_t asid, uint32_t *idx, vmm_err_t *err)
 {
-    if (m->k.xl.nas && asid == m->last_asid) {
-        *idx = m->last_idx;
-        return 0;
-    }
-    int rc = core_as(&m->k, 0, asid, idx);
+    core_t *k = &m->k;
+    int rc = core_as(k, 0, asid, idx);
     if (rc == VMM_ERANGE)
         return vmm_err_set(err, rc, NULL, 0, -1, "more than %u address spaces", VMM_MAX_AS);
     if (rc)
         return vmm_err_set(err, rc, NULL, 0, -1, "out of memory");
     m->last_asid = asid;
     m->last_idx = *idx;
+    xl_switch(&k->xl, &k->xl.cpus[0], *idx);
+    core_ctx(k, 0, *idx, &m->x);
     return 0;
+}
+
+static inline int as_index(vmm_t *m, uint32_t asid, uint32_t *idx, vmm_err_t *err)
+{
+    if (m->x.as != UINT32_MAX && asid == m->last_asid) {
+        *idx = m->last_idx;
+        return 0;
+    }
+    return as_switch(m, asid, idx, err);
 }
 
 int vmm_get_mrc(vmm_t *m, uint32_t as, vmm_mrc_t *out)
@@ -293,13 +304,6 @@ int vmm_access(vmm_t *m, const vmm_ref_t *refs, size_t n, vmm_err_t *err)
         int rc = as_index(m, r->asid, &as, err);
         if (rc)
             return rc;
-        if (as != m->x.as || k->xl.nas != m->x_nas) {
-            /* another address space, or a new one (which may have moved
-             * the counters): gather its context again */
-            xl_switch(&k->xl, &k->xl.cpus[0], as);
-            core_ctx(k, 0, as, &m->x);
-            m->x_nas = k->xl.nas;
-        }
         uint64_t vpn = r->addr >> m->shift, npg = vmm_ref_pages(r, m->shift);
         for (uint64_t p = 0; p < npg; p++) {
             uint64_t nu = VMM_NEVER;

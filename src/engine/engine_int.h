@@ -19,8 +19,7 @@ struct vmm {
     int k_ready;
 
     uint32_t last_asid, last_idx; /* cache of the asid -> index lookup */
-    core_ctx_t x;          /* context of the address space running (x.as) */
-    uint32_t x_nas;        /* address spaces when it was gathered */
+    core_ctx_t x;          /* context of address space last_idx; x.as UINT32_MAX: none yet */
     uint64_t now;          /* page references so far */
     uint64_t records;      /* trace records so far */
     vmm_as_stats_t *as_stats;
