@@ -28,6 +28,7 @@
 #include <stddef.h>
 #include <stdio.h>
 #include "error.h"
+#include "vmmsim.h"   /* vmm_counters_t, VMM_TIERS */
 #include "scenario.h"
 #include "balance.h"
 #include "mrc.h"

@@ -8,12 +8,13 @@
 #include <stdio.h>
 #include "vmmsim.h"
 
-typedef struct vmm_run_info {
+/* What a run read (vmm_run_info_t, declared in vmmsim.h). */
+struct vmm_run_info {
     const char *trace;      /* trace path or generator spec */
     const char *format;     /* trace format name */
     uint64_t records;       /* trace records read */
     double wall_seconds;    /* host time spent; < 0 leaves it out (deterministic output) */
-} vmm_run_info_t;
+};
 
 /* Derived figures. */
 VMM_API double vmm_amt_ns(const vmm_counters_t *c);        /* average time per reference */

@@ -30,7 +30,8 @@ typedef struct vmm_soa {
 int vmm_grow_soa(size_t *cap, size_t need, const vmm_soa_t *arrs, size_t n);
 
 /* Test hook: make the allocation after `n` more succeed fail (n < 0 turns
- * failure injection off). Exposed through vmmsim/testing.h. */
-VMM_API void vmm_alloc_fail_after(long n);
+ * failure injection off). For the unit tests only, which link the library's
+ * objects: hidden, so neither library exports it. */
+void vmm_alloc_fail_after(long n);
 
 #endif
