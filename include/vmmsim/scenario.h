@@ -32,6 +32,8 @@
 
 enum { VMM_NESTED_EPT = 0, VMM_NESTED_SHADOW = 1 };            /* host.nested */
 enum { VMM_SWAP_NONE = 0, VMM_SWAP_SSD = 1, VMM_SWAP_DISK = 2 }; /* host.swap */
+/* host.scheduler and host.balancer are indices into their registries
+ * (vmm_sched_all(), vmm_balance_all()); these name the built-in ones. */
 enum { VMM_SCHED_RR = 0, VMM_SCHED_CREDIT = 1 };               /* host.scheduler */
 enum { VMM_BAL_STATIC = 0, VMM_BAL_SHARES = 1, VMM_BAL_MRC = 2 }; /* host.balancer */
 enum { VMM_GOAL_MIN_WEIGHTED_MISSES = 0, VMM_GOAL_EQUAL_MISS_RATIO = 1 }; /* host.goal */
@@ -155,7 +157,8 @@ enum {
 
 /* One key. `def` is the default written as in a file (it is parsed by the
  * same code, so the table cannot disagree with the loader); NULL when there
- * is none. `choices` lists the accepted words of CHOICE and NAME keys. */
+ * is none. `choices` (or `names`) lists the accepted words of CHOICE and
+ * NAME keys. */
 typedef struct vmm_scn_key {
     const char *name;          /* "memory" */
     const char *alias;         /* another accepted name, or NULL */
@@ -163,7 +166,11 @@ typedef struct vmm_scn_key {
     int type;                  /* VMM_KEY_* */
     const char *def;           /* default as text, or NULL */
     const char *unit;          /* "bytes", "ns", "%"... or "" */
-    const char *choices;       /* "rr|credit", or NULL */
+    const char *choices;       /* "ept|shadow", or NULL (see names) */
+    /* CHOICE and NAME keys whose words are a library registry's names (a
+     * CHOICE key's value is then the registry index): writes them "a|b|c"
+     * into buf; NULL when `choices` is fixed. */
+    void (*names)(char *buf, size_t len);
     double min, max;           /* bounds of numeric values (after units) */
     size_t off;                /* offset of the field in its spec struct */
     size_t size;               /* bytes of that field (4 or 8 for integers) */

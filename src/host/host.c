@@ -133,8 +133,9 @@ static int init_vcpus(host_t *h, vmm_err_t *err)
     }
     if (!rc) {
         vmm_sched_cfg_t sc = {.slice_ns = h->hs->slice_ns, .tick_ns = h->hs->tick_ns};
-        const char *name = h->hs->scheduler == VMM_SCHED_RR ? "rr" : "credit";
-        rc = vmm_sched_create(vmm_sched_find(name), &sc, d, h->nvcpus, h->npcpus, &h->sched, err);
+        /* host.scheduler is an index into the scheduler registry */
+        rc = vmm_sched_create(vmm_sched_all()[h->hs->scheduler], &sc, d, h->nvcpus, h->npcpus,
+                              &h->sched, err);
     }
     vmm_free(d);
     return rc;
@@ -142,9 +143,8 @@ static int init_vcpus(host_t *h, vmm_err_t *err)
 
 static void init_balancer(host_t *h)
 {
-    static const char *const names[] = {"static", "shares", "mrc"};
     const vmm_host_spec_t *hs = h->hs;
-    h->bal = vmm_balance_find(names[hs->balancer]);
+    h->bal = vmm_balance_all()[hs->balancer];   /* an index into the registry */
     vmm_balance_cfg_default(&h->bcfg);
     h->bcfg.tau = hs->tau;
     h->bcfg.goal = hs->goal == VMM_GOAL_EQUAL_MISS_RATIO ? VMM_BALANCE_EQUAL_RATIO
@@ -154,8 +154,8 @@ static void init_balancer(host_t *h)
     h->bcfg.lookahead = 0;   /* see past any plateau, up to the limit */
     vmm_active_cfg_default(&h->acfg);
     h->acfg.samples = hs->active_sample;
-    h->res->balancer = names[hs->balancer];
-    h->res->scheduler = hs->scheduler == VMM_SCHED_RR ? "rr" : "credit";
+    h->res->balancer = h->bal->name;
+    h->res->scheduler = vmm_sched_all()[hs->scheduler]->name;
     h->res->nested = h->shadow ? "shadow" : "ept";
 }
 

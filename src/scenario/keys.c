@@ -8,10 +8,12 @@
  * vmm_host_spec_t or vmm_vm_spec_t; then regenerate the docs table. */
 #include "scn_int.h"
 #include "util/alloc.h"
+#include "vmmsim/balance.h"
 #include "vmmsim/gen.h"
 #include "vmmsim/mmu.h"
 #include "vmmsim/mrc.h"
 #include "vmmsim/policy.h"
+#include "vmmsim/sched.h"
 #include "vmmsim/trace.h"
 #include <math.h>
 #include <stdio.h>
@@ -54,161 +56,222 @@ static const char *format_lookup(const char *name)
     return NULL;
 }
 
+/* --- NAMES: the words of a key, from the registry it looks names up in ---- */
+
+/* Append `w` to "a|b" in buf. */
+static void add_name(char *buf, size_t len, const char *w)
+{
+    size_t n = strlen(buf);
+    snprintf(buf + n, len - n, "%s%s", n ? "|" : "", w);
+}
+
+/* The names of a registry of ops tables that begin with `const char *name`. */
+static void registry_names(const void *const *all, char *buf, size_t len)
+{
+    for (size_t i = 0; all[i]; i++)
+        add_name(buf, len, *(const char *const *)all[i]);
+}
+
+static void pt_names(char *buf, size_t len)
+{
+    registry_names((const void *const *)vmm_pt_all(), buf, len);
+}
+
+static void policy_names(char *buf, size_t len)
+{
+    registry_names((const void *const *)vmm_policy_all(), buf, len);
+}
+
+static void mrc_names(char *buf, size_t len)
+{
+    add_name(buf, len, "none");
+    add_name(buf, len, "patent");
+    registry_names((const void *const *)vmm_mrc_all(), buf, len);
+}
+
+static void format_names(char *buf, size_t len)
+{
+    add_name(buf, len, "auto");
+    for (const char *const *f = vmm_trace_formats(); *f; f++)
+        add_name(buf, len, *f);
+}
+
+static void balancer_names(char *buf, size_t len)
+{
+    registry_names((const void *const *)vmm_balance_all(), buf, len);
+}
+
+static void sched_names(char *buf, size_t len)
+{
+    registry_names((const void *const *)vmm_sched_all(), buf, len);
+}
+
+/* The words a CHOICE or NAME key accepts, "a|b|c", in buf (or its fixed
+ * list). */
+static const char *key_choices(const vmm_scn_key_t *k, char *buf, size_t len)
+{
+    if (!k->names)
+        return k->choices;
+    buf[0] = 0;
+    k->names(buf, len);
+    return buf;
+}
+
 /* --- the table ------------------------------------------------------------ */
 
 #define FIELD(T, f) offsetof(T, f), sizeof(((T *)0)->f)
+/* `choices`: a fixed "a|b" list, or NAMES(fn): the words of a registry. */
+#define NAMES(fn) NULL, fn
+#define FIXED(c) c, NULL
 #define H(name, alias, type, def, unit, choices, min, max, f, lookup, doc, src) \
     {name, alias, VMM_SCN_HOST, type, def, unit, choices, min, max,           \
      FIELD(vmm_host_spec_t, f), lookup, doc, src}
 #define V(name, alias, type, def, unit, choices, min, max, f, lookup, doc, src) \
     {name, alias, VMM_SCN_VM, type, def, unit, choices, min, max,             \
      FIELD(vmm_vm_spec_t, f), lookup, doc, src}
-
-#define PT_NAMES "single|2level|radix3|radix4|hashed|inverted"
-#define POLICY_NAMES "fifo|lru|clock|aging|wsclock|opt|random|arc|clockpro|2q|s3fifo|sieve|lirs"
 #define SRC_DOCS "docs/latency.md"
 #define XEN "Xen credit scheduler defaults"
 #define ESX "Waldspurger, OSDI'02 (VMware ESX)"
 
 static const vmm_scn_key_t keys[] = {
     /* host: machine */
-    H("memory", NULL, VMM_KEY_SIZE, "4G", "bytes", NULL, 1048576, 1125899906842624.0, memory,
+    H("memory", NULL, VMM_KEY_SIZE, "4G", "bytes", FIXED(NULL), 1048576, 1125899906842624.0, memory,
       NULL, "machine memory shared by all VMs", NULL),
-    H("page_size", NULL, VMM_KEY_SIZE, "4K", "bytes", NULL, 512, 1073741824, page_size, NULL,
+    H("page_size", NULL, VMM_KEY_SIZE, "4K", "bytes", FIXED(NULL), 512, 1073741824, page_size, NULL,
       "page size, a power of two", "x86-64 base page"),
-    H("pcpus", NULL, VMM_KEY_COUNT, "4", "", NULL, 1, VMM_SCN_MAX_PCPUS, pcpus, NULL,
+    H("pcpus", NULL, VMM_KEY_COUNT, "4", "", FIXED(NULL), 1, VMM_SCN_MAX_PCPUS, pcpus, NULL,
       "physical CPUs the scheduler runs vCPUs on", NULL),
-    H("numa_nodes", NULL, VMM_KEY_COUNT, "1", "", NULL, 1, VMM_SCN_MAX_NODES, numa_nodes, NULL,
+    H("numa_nodes", NULL, VMM_KEY_COUNT, "1", "", FIXED(NULL), 1, VMM_SCN_MAX_NODES, numa_nodes, NULL,
       "NUMA nodes; memory and pCPUs are split evenly among them", NULL),
-    H("numa_local", NULL, VMM_KEY_TIMES, "100ns", "ns", NULL, 0, 1e9, numa_local_ns, NULL,
+    H("numa_local", NULL, VMM_KEY_TIMES, "100ns", "ns", FIXED(NULL), 0, 1e9, numa_local_ns, NULL,
       "DRAM access from the node's own CPUs: one time, or one per node", SRC_DOCS " (memory reference)"),
-    H("numa_remote", NULL, VMM_KEY_TIMES, "150ns", "ns", NULL, 0, 1e9, numa_remote_ns, NULL,
+    H("numa_remote", NULL, VMM_KEY_TIMES, "150ns", "ns", FIXED(NULL), 0, 1e9, numa_remote_ns, NULL,
       "DRAM access from another node: one time, or one per node",
       "about 1.5x local on two-socket servers (approx.)"),
     /* host: translation */
-    H("tlb", NULL, VMM_KEY_TLB, "64:4, 1536:12", "entries:ways", NULL, 0, 0, tlb, NULL,
+    H("tlb", NULL, VMM_KEY_TLB, "64:4, 1536:12", "entries:ways", FIXED(NULL), 0, 0, tlb, NULL,
       "TLB levels, first to last, entries:ways (ways 0 = fully associative); none = no TLB",
       "Intel Skylake L1 DTLB and STLB (approx.)"),
-    H("tlb_latency", NULL, VMM_KEY_TIME, "1ns", "ns", NULL, 0, 1e9, tlb_ns, NULL,
+    H("tlb_latency", NULL, VMM_KEY_TIME, "1ns", "ns", FIXED(NULL), 0, 1e9, tlb_ns, NULL,
       "TLB lookup, every reference", SRC_DOCS " (seed simulator)"),
-    H("guest_pt", NULL, VMM_KEY_NAME, "radix4", "", PT_NAMES, 0, 0, guest_pt, pt_lookup,
+    H("guest_pt", NULL, VMM_KEY_NAME, "radix4", "", NAMES(pt_names), 0, 0, guest_pt, pt_lookup,
       "guest page-table kind", "x86-64 4-level paging"),
-    H("nested_pt", NULL, VMM_KEY_NAME, "radix4", "", PT_NAMES, 0, 0, nested_pt, pt_lookup,
+    H("nested_pt", NULL, VMM_KEY_NAME, "radix4", "", NAMES(pt_names), 0, 0, nested_pt, pt_lookup,
       "nested (EPT/NPT) or shadow table kind", "x86-64 EPT, 4 levels"),
-    H("nested", NULL, VMM_KEY_CHOICE, "ept", "", "ept|shadow", 0, 0, nested, NULL,
+    H("nested", NULL, VMM_KEY_CHOICE, "ept", "", FIXED("ept|shadow"), 0, 0, nested, NULL,
       "2D walk through a nested table (EPT/NPT), or shadow page tables", NULL),
-    H("pwc", NULL, VMM_KEY_COUNT, "0", "entries", NULL, 0, 1048576, pwc_entries, NULL,
+    H("pwc", NULL, VMM_KEY_COUNT, "0", "entries", FIXED(NULL), 0, 1048576, pwc_entries, NULL,
       "page-walk cache entries per upper level; 0 = none", NULL),
-    H("shadow_sync", NULL, VMM_KEY_TIME, "2us", "ns", NULL, 0, 1e12, shadow_sync_ns, NULL,
+    H("shadow_sync", NULL, VMM_KEY_TIME, "2us", "ns", FIXED(NULL), 0, 1e12, shadow_sync_ns, NULL,
       "shadow mode: a VM exit to mirror a guest page-table update in the shadow table",
       "VM exit and re-entry, about 1-2 us (Adams & Agesen, ASPLOS'06; approx.)"),
-    H("minor_fault", NULL, VMM_KEY_TIME, "1us", "ns", NULL, 0, 1e12, minor_fault_ns, NULL,
+    H("minor_fault", NULL, VMM_KEY_TIME, "1us", "ns", FIXED(NULL), 0, 1e12, minor_fault_ns, NULL,
       "first touch: allocate and zero a frame", SRC_DOCS " (approx.)"),
     /* host: tiers below DRAM */
-    H("compressed", NULL, VMM_KEY_SIZE, "0", "bytes", NULL, 0, 1125899906842624.0, compressed,
+    H("compressed", NULL, VMM_KEY_SIZE, "0", "bytes", FIXED(NULL), 0, 1125899906842624.0, compressed,
       NULL, "compressed-memory tier capacity; 0 = no such tier", NULL),
-    H("compressed_latency", NULL, VMM_KEY_TIME, "2us", "ns", NULL, 0, 1e12, compressed_ns, NULL,
+    H("compressed_latency", NULL, VMM_KEY_TIME, "2us", "ns", FIXED(NULL), 0, 1e12, compressed_ns, NULL,
       "fault served from the compressed tier", "decompressing a 4 KiB page (approx.)"),
-    H("reclaim", NULL, VMM_KEY_CHOICE, "balloon", "", "balloon|swap", 0, 0, reclaim, NULL,
+    H("reclaim", NULL, VMM_KEY_CHOICE, "balloon", "", FIXED("balloon|swap"), 0, 0, reclaim, NULL,
       "how a shrinking VM gives up memory: its balloon (the guest's policy picks) or host swapping (random pages)",
       ESX " sections 3.2-3.3"),
-    H("swap", NULL, VMM_KEY_CHOICE, "ssd", "", "none|ssd|disk", 0, 0, swap, NULL,
+    H("swap", NULL, VMM_KEY_CHOICE, "ssd", "", FIXED("none|ssd|disk"), 0, 0, swap, NULL,
       "swap device below DRAM (and the compressed tier)", NULL),
-    H("ssd_capacity", NULL, VMM_KEY_SIZE, "0", "bytes", NULL, 0, 1125899906842624.0,
+    H("ssd_capacity", NULL, VMM_KEY_SIZE, "0", "bytes", FIXED(NULL), 0, 1125899906842624.0,
       ssd_capacity, NULL, "SSD swap capacity; 0 = unlimited", NULL),
-    H("ssd_latency", NULL, VMM_KEY_TIME, "100us", "ns", NULL, 0, 1e12, ssd_ns, NULL,
+    H("ssd_latency", NULL, VMM_KEY_TIME, "100us", "ns", FIXED(NULL), 0, 1e12, ssd_ns, NULL,
       "fault served from SSD swap", SRC_DOCS " (approx.)"),
-    H("disk_capacity", NULL, VMM_KEY_SIZE, "0", "bytes", NULL, 0, 1125899906842624.0,
+    H("disk_capacity", NULL, VMM_KEY_SIZE, "0", "bytes", FIXED(NULL), 0, 1125899906842624.0,
       disk_capacity, NULL, "disk swap capacity; 0 = unlimited", NULL),
-    H("disk_latency", NULL, VMM_KEY_TIME, "1ms", "ns", NULL, 0, 1e12, disk_ns, NULL,
+    H("disk_latency", NULL, VMM_KEY_TIME, "1ms", "ns", FIXED(NULL), 0, 1e12, disk_ns, NULL,
       "fault served from disk swap", SRC_DOCS " (seed simulator's fault cost)"),
     /* host: scheduling */
-    H("scheduler", NULL, VMM_KEY_CHOICE, "credit", "", "rr|credit", 0, 0, scheduler, NULL,
+    H("scheduler", NULL, VMM_KEY_CHOICE, "credit", "", NAMES(sched_names), 0, 0, scheduler, NULL,
       "how pCPUs share time among vCPUs: round robin or Xen-style credit", XEN),
-    H("slice", "quantum", VMM_KEY_TIME, "30ms", "ns", NULL, 1, 1e12, slice_ns, NULL,
+    H("slice", "quantum", VMM_KEY_TIME, "30ms", "ns", FIXED(NULL), 1, 1e12, slice_ns, NULL,
       "time slice (the round-robin quantum, the credit slice)", XEN),
-    H("tick", NULL, VMM_KEY_TIME, "10ms", "ns", NULL, 1, 1e12, tick_ns, NULL,
+    H("tick", NULL, VMM_KEY_TIME, "10ms", "ns", FIXED(NULL), 1, 1e12, tick_ns, NULL,
       "credit accounting tick", XEN),
     /* host: memory allocation */
-    H("balancer", NULL, VMM_KEY_CHOICE, "shares", "", "static|shares|mrc", 0, 0, balancer, NULL,
+    H("balancer", NULL, VMM_KEY_CHOICE, "shares", "", NAMES(balancer_names), 0, 0, balancer, NULL,
       "memory allocation policy: fixed, ESX shares with idle tax, or MRC cost/benefit",
       "ESX's policy is shares"),
-    H("period", NULL, VMM_KEY_TIME, "500ms", "ns", NULL, 1000, 1e13, period_ns, NULL,
+    H("period", NULL, VMM_KEY_TIME, "500ms", "ns", FIXED(NULL), 1000, 1e13, period_ns, NULL,
       "balancer period in simulated time",
       "ESX uses 30 s; shortened because simulated runs last seconds"),
     H("goal", NULL, VMM_KEY_CHOICE, "min-weighted-misses", "",
-      "min-weighted-misses|equal-miss-ratio", 0, 0, goal, NULL,
+      FIXED("min-weighted-misses|equal-miss-ratio"), 0, 0, goal, NULL,
       "what the MRC balancer optimises", "seed 003 FIG. 6"),
-    H("step", NULL, VMM_KEY_SIZE, "1M", "bytes", NULL, 512, 1125899906842624.0, step, NULL,
+    H("step", NULL, VMM_KEY_SIZE, "1M", "bytes", FIXED(NULL), 512, 1125899906842624.0, step, NULL,
       "memory the balancer moves at a time (rounded to pages)", "docs/balance.md"),
-    H("max_move", NULL, VMM_KEY_SIZE, "0", "bytes", NULL, 0, 1125899906842624.0, max_move, NULL,
+    H("max_move", NULL, VMM_KEY_SIZE, "0", "bytes", FIXED(NULL), 0, 1125899906842624.0, max_move, NULL,
       "memory that may change owner per period; 0 = no cap", NULL),
-    H("tau", "idle_tax", VMM_KEY_REAL, "0.75", "", NULL, 0, 0.99, tau, NULL,
+    H("tau", "idle_tax", VMM_KEY_REAL, "0.75", "", FIXED(NULL), 0, 0.99, tau, NULL,
       "idle memory tax rate (an idle page costs 1/(1-tau) active ones)", ESX),
-    H("active_sample", NULL, VMM_KEY_COUNT, "100", "pages", NULL, 0, 1048576, active_sample,
+    H("active_sample", NULL, VMM_KEY_COUNT, "100", "pages", FIXED(NULL), 0, 1048576, active_sample,
       NULL, "pages sampled per period to estimate each VM's active fraction; 0 = no sampling (the fraction stays 1)", ESX),
-    H("mrc_pages", NULL, VMM_KEY_COUNT, "1024", "pages", NULL, 16, 67108864, mrc_pages, NULL,
+    H("mrc_pages", NULL, VMM_KEY_COUNT, "1024", "pages", FIXED(NULL), 16, 67108864, mrc_pages, NULL,
       "patent MRC sampler: pages traced per VM (S)", "docs/mrc-patent.md"),
-    H("mrc_period", NULL, VMM_KEY_TIME, "10ms", "ns", NULL, 0, 1e13, mrc_period_ns, NULL,
+    H("mrc_period", NULL, VMM_KEY_TIME, "10ms", "ns", FIXED(NULL), 0, 1e13, mrc_period_ns, NULL,
       "patent MRC sampler: how long a detected page stays untraced",
       "docs/mrc-patent.md (meets MAE <= 0.01 on both real traces)"),
-    H("mrc_mode", NULL, VMM_KEY_CHOICE, "fault", "", "off|fault|scan", 0, 0, mrc_mode, NULL,
+    H("mrc_mode", NULL, VMM_KEY_CHOICE, "fault", "", FIXED("off|fault|scan"), 0, 0, mrc_mode, NULL,
       "patent MRC sampler: detect accesses by trace faults, or by scanning accessed bits once per period",
       "US 9,223,722 claims 3-4 (faults), claim 5 (scan)"),
-    H("trace_fault", NULL, VMM_KEY_TIME, "2us", "ns", NULL, 0, 1e12, trace_fault_ns, NULL,
+    H("trace_fault", NULL, VMM_KEY_TIME, "2us", "ns", FIXED(NULL), 0, 1e12, trace_fault_ns, NULL,
       "a sampler's trap into the VMM (patent trace fault, ESX active-page fault)",
       SRC_DOCS " (VM exit and handler)"),
-    H("retrace", NULL, VMM_KEY_TIME, "500ns", "ns", NULL, 0, 1e12, retrace_ns, NULL,
+    H("retrace", NULL, VMM_KEY_TIME, "500ns", "ns", FIXED(NULL), 0, 1e12, retrace_ns, NULL,
       "re-installing a trace: unmap the page and shoot down its TLB entries", SRC_DOCS),
-    H("scan_page", NULL, VMM_KEY_TIME, "50ns", "ns", NULL, 0, 1e12, scan_page_ns, NULL,
+    H("scan_page", NULL, VMM_KEY_TIME, "50ns", "ns", FIXED(NULL), 0, 1e12, scan_page_ns, NULL,
       "scan mode: reading and clearing one sampled page's accessed bit", SRC_DOCS),
-    H("swap_out", NULL, VMM_KEY_TIME, "0", "ns", NULL, 0, 1e12, swap_out_ns, NULL,
+    H("swap_out", NULL, VMM_KEY_TIME, "0", "ns", FIXED(NULL), 0, 1e12, swap_out_ns, NULL,
       "writing a page to the swap device, charged to the reference that evicts it; 0 = asynchronous",
       SRC_DOCS " (write-back off the critical path)"),
-    H("stages", NULL, VMM_KEY_STRING, NULL, "", NULL, 0, 0, stages, NULL,
+    H("stages", NULL, VMM_KEY_STRING, NULL, "", FIXED(NULL), 0, 0, stages, NULL,
       "stages added to the data path: name[:k=v,...];... (docs/architecture.md)", NULL),
-    H("numa_migrate", NULL, VMM_KEY_CHOICE, "pages", "", "off|pages|vcpus", 0, 0, numa_migrate,
+    H("numa_migrate", NULL, VMM_KEY_CHOICE, "pages", "", FIXED("off|pages|vcpus"), 0, 0, numa_migrate,
       NULL, "pages: a page walked twice in a row from a remote node moves there (if a frame is free); "
       "vcpus: each period a vCPU moves to the node holding its largest sampled working set",
       "Linux automatic NUMA balancing; seed 003 FIG. 8"),
-    H("seed", NULL, VMM_KEY_COUNT, "1", "", NULL, 0, 18446744073709551615.0, seed, NULL,
+    H("seed", NULL, VMM_KEY_COUNT, "1", "", FIXED(NULL), 0, 18446744073709551615.0, seed, NULL,
       "seed of every random choice in the run", "vmm_config_default()"),
 
     /* vm */
-    V("trace", NULL, VMM_KEY_SOURCE, NULL, "", NULL, 0, 0, sources, NULL,
+    V("trace", NULL, VMM_KEY_SOURCE, NULL, "", FIXED(NULL), 0, 0, sources, NULL,
       "a trace file (relative to the scenario's folder); repeatable", NULL),
-    V("generate", NULL, VMM_KEY_SOURCE, NULL, "", NULL, 0, 0, sources, NULL,
+    V("generate", NULL, VMM_KEY_SOURCE, NULL, "", FIXED(NULL), 0, 0, sources, NULL,
       "a generator spec (docs/generators.md); repeatable", NULL),
-    V("format", NULL, VMM_KEY_NAME, "auto", "", "auto|vmm|lackey|pages|din|bin", 0, 0, format,
+    V("format", NULL, VMM_KEY_NAME, "auto", "", NAMES(format_names), 0, 0, format,
       format_lookup, "trace format; auto = detect", NULL),
-    V("vcpus", NULL, VMM_KEY_COUNT, "1", "", NULL, 1, VMM_SCN_MAX_PCPUS, vcpus, NULL,
+    V("vcpus", NULL, VMM_KEY_COUNT, "1", "", FIXED(NULL), 1, VMM_SCN_MAX_PCPUS, vcpus, NULL,
       "virtual CPUs", NULL),
-    V("memory", NULL, VMM_KEY_SIZE, "1G", "bytes", NULL, 1048576, 1125899906842624.0, memory,
+    V("memory", NULL, VMM_KEY_SIZE, "1G", "bytes", FIXED(NULL), 1048576, 1125899906842624.0, memory,
       NULL, "guest-physical memory", NULL),
-    V("shares", NULL, VMM_KEY_COUNT, "0", "", NULL, 0, 1e15, shares, NULL,
+    V("shares", NULL, VMM_KEY_COUNT, "0", "", FIXED(NULL), 0, 1e15, shares, NULL,
       "proportional-share weight for memory; 0 = 10 per MiB of memory", "ESX 'normal' shares"),
-    V("reservation", NULL, VMM_KEY_SIZE, "0", "bytes", NULL, 0, 1125899906842624.0, reservation,
+    V("reservation", NULL, VMM_KEY_SIZE, "0", "bytes", FIXED(NULL), 0, 1125899906842624.0, reservation,
       NULL, "memory guaranteed to the VM", "ESX default"),
-    V("limit", NULL, VMM_KEY_SIZE, "0", "bytes", NULL, 0, 1125899906842624.0, limit, NULL,
+    V("limit", NULL, VMM_KEY_SIZE, "0", "bytes", FIXED(NULL), 0, 1125899906842624.0, limit, NULL,
       "most machine memory the VM may get; 0 = its memory", "ESX default (unlimited)"),
-    V("priority", NULL, VMM_KEY_COUNT, "0", "", NULL, 0, 255, priority, NULL,
+    V("priority", NULL, VMM_KEY_COUNT, "0", "", FIXED(NULL), 0, 255, priority, NULL,
       "higher is more important (priority-aware prefetch and scheduling)", NULL),
-    V("policy", NULL, VMM_KEY_NAME, "clock", "", POLICY_NAMES, 0, 0, policy, policy_lookup,
+    V("policy", NULL, VMM_KEY_NAME, "clock", "", NAMES(policy_names), 0, 0, policy, policy_lookup,
       "host-level replacement policy (docs/policies.md)", "vmm_config_default()"),
-    V("policy_params", NULL, VMM_KEY_STRING, NULL, "", NULL, 0, 0, policy_params, NULL,
+    V("policy_params", NULL, VMM_KEY_STRING, NULL, "", FIXED(NULL), 0, 0, policy_params, NULL,
       "policy parameters, k=v,k=v (docs/policies.md)", NULL),
-    V("mrc", NULL, VMM_KEY_NAME, "patent", "", "none|patent|exact|shards|mini", 0, 0, mrc,
+    V("mrc", NULL, VMM_KEY_NAME, "patent", "", NAMES(mrc_names), 0, 0, mrc,
       mrc_lookup, "how the VM's miss-ratio curve is built (docs/mrc.md)",
       "seed 003: the MRC balancer needs an online MRC"),
-    V("numa", NULL, VMM_KEY_PLACEMENT, "first-touch", "", "first-touch|interleave|preferred:N",
+    V("numa", NULL, VMM_KEY_PLACEMENT, "first-touch", "", FIXED("first-touch|interleave|preferred:N"),
       0, 0, numa, NULL, "where the VM's pages are placed", "Linux default policy"),
-    V("affinity", NULL, VMM_KEY_CPUS, "all", "", NULL, 0, 0, affinity, NULL,
+    V("affinity", NULL, VMM_KEY_CPUS, "all", "", FIXED(NULL), 0, 0, affinity, NULL,
       "pCPUs the VM's vCPUs may run on: all, or a list such as 0-3,6", NULL),
-    V("weight", NULL, VMM_KEY_COUNT, "256", "", NULL, 1, 65535, weight, NULL,
+    V("weight", NULL, VMM_KEY_COUNT, "256", "", FIXED(NULL), 1, 65535, weight, NULL,
       "credit scheduler weight", XEN),
-    V("cap", NULL, VMM_KEY_COUNT, "0", "%", NULL, 0, 100.0 * VMM_SCN_MAX_PCPUS, cap, NULL,
+    V("cap", NULL, VMM_KEY_COUNT, "0", "%", FIXED(NULL), 0, 100.0 * VMM_SCN_MAX_PCPUS, cap, NULL,
       "credit cap in % of one pCPU; 0 = no cap", XEN),
-    V("target_miss_ratio", "target", VMM_KEY_REAL, "0.01", "", NULL, 0, 1, target_miss_ratio,
+    V("target_miss_ratio", "target", VMM_KEY_REAL, "0.01", "", FIXED(NULL), 0, 1, target_miss_ratio,
       NULL, "miss ratio the recommended memory size aims for", NULL),
     {0},
 };
@@ -515,17 +578,20 @@ int vmm_scn_apply(const vmm_scn_key_t *k, void *spec, const char *value, int rep
             memcpy(p, &d, sizeof d);
         break;
     case VMM_KEY_CHOICE: {
-        int i = choice_index(k->choices, v);
+        char words[512];
+        const char *choices = key_choices(k, words, sizeof words);
+        int i = choice_index(choices, v);
         if (i < 0)
-            snprintf(msg, ml, "expected one of %s", k->choices);
+            snprintf(msg, ml, "expected one of %s", choices);
         else
             memcpy(p, &i, sizeof i);
         break;
     }
     case VMM_KEY_NAME: {
         const char *canon = *v ? k->lookup(v) : NULL;
+        char words[512];
         if (!canon)
-            snprintf(msg, ml, "expected one of %s", k->choices);
+            snprintf(msg, ml, "expected one of %s", key_choices(k, words, sizeof words));
         else
             memcpy(p, &canon, sizeof canon);
         break;
@@ -604,10 +670,12 @@ int vmm_scenario_keys_markdown(FILE *f)
             snprintf(name, sizeof name, "`%s` (or `%s`)", k->name, k->alias);
         else
             snprintf(name, sizeof name, "`%s`", k->name);
-        if (k->choices) {
+        char words[512];
+        const char *choices = key_choices(k, words, sizeof words);
+        if (choices) {
             /* Markdown tables split cells at '|'; show the choices with commas. */
             size_t j = 0;
-            for (const char *c = k->choices; *c && j + 3 < sizeof vals; c++) {
+            for (const char *c = choices; *c && j + 3 < sizeof vals; c++) {
                 if (*c == '|') {
                     vals[j++] = ',';
                     vals[j++] = ' ';

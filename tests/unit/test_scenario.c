@@ -12,6 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include "vmmsim/scenario.h"
+#include "vmmsim/balance.h"
+#include "vmmsim/sched.h"
 #include "vmmsim/mmu.h"
 #include "vmmsim/mrc.h"
 #include "vmmsim/policy.h"
@@ -405,11 +407,19 @@ Test(scenario, registry_matches_docs)
     }
 }
 
+/* A key's words: its fixed list, or those its registry gives. */
 static const char *choices_of(const char *name)
 {
-    for (const vmm_scn_key_t *k = vmm_scenario_keys(NULL); k->name; k++)
-        if (!strcmp(k->name, name))
+    static char buf[512];
+    for (const vmm_scn_key_t *k = vmm_scenario_keys(NULL); k->name; k++) {
+        if (strcmp(k->name, name))
+            continue;
+        if (!k->names)
             return k->choices;
+        buf[0] = 0;
+        k->names(buf, sizeof buf);
+        return buf;
+    }
     return NULL;
 }
 
@@ -422,8 +432,9 @@ static void assert_listed(const char *choices, const char *name)
     cr_assert(strstr(all, bar), "%s missing from %s", name, choices);
 }
 
-/* The NAME keys' documented choices list every entry of the registries
- * they check against, so the docs follow a new policy or page table. */
+/* The NAME keys' words are every entry of the registries they check
+ * against (they are read from them), so the docs follow a new policy or
+ * page table. */
 Test(scenario, name_choices_cover_registries)
 {
     for (const vmm_pt_ops *const *p = vmm_pt_all(); *p; p++)
@@ -473,5 +484,26 @@ Test(scenario, alloc_failure)
             cr_assert_eq(rc, VMM_ENOMEM, "%s n=%ld: %s", ovs[i], n, err.msg);
             VMM_ASSERT_NO_LEAKS();
         }
+    }
+}
+
+/* Choice keys whose words come from a registry store the registry index:
+ * the enums naming the built-in entries must be those indices, and every
+ * registry entry must be accepted. */
+Test(scenario, registry_choices)
+{
+    cr_assert_str_eq(vmm_balance_all()[VMM_BAL_STATIC]->name, "static");
+    cr_assert_str_eq(vmm_balance_all()[VMM_BAL_SHARES]->name, "shares");
+    cr_assert_str_eq(vmm_balance_all()[VMM_BAL_MRC]->name, "mrc");
+    cr_assert_str_eq(vmm_sched_all()[VMM_SCHED_RR]->name, "rr");
+    cr_assert_str_eq(vmm_sched_all()[VMM_SCHED_CREDIT]->name, "credit");
+    for (const vmm_policy_ops *const *p = vmm_policy_all(); *p; p++) {
+        char text[128];
+        snprintf(text, sizeof text, "[vm a]\ngenerate = seq:n=10\npolicy = %s\n", (*p)->name);
+        vmm_scenario_t *sc = NULL;
+        vmm_err_t err;
+        cr_assert_eq(vmm_scenario_load_string(text, "t", &sc, &err), 0, "%s: %s", (*p)->name,
+                     err.msg);
+        vmm_scenario_destroy(sc);
     }
 }
