@@ -202,6 +202,12 @@ VMM_API int vmm_get_stats(vmm_t *m, vmm_stats_t *st);
  * VMM_ENOMEM; *out is then left empty. The sampler keeps running after. */
 VMM_API int vmm_get_mrc(vmm_t *m, uint32_t as, vmm_mrc_t *out);
 
+/* The counters stage `name` of this simulator reports (its ops' stats
+ * hook): up to `max` into out[]; returns how many it has, or -1 when the
+ * simulator has no such stage. Names point into the stage (valid while
+ * the simulator lives). */
+VMM_API long vmm_get_stage_stats(vmm_t *m, const char *name, vmm_stage_stat_t *out, size_t max);
+
 /* The configuration in use (policy, frames...). */
 VMM_API const vmm_config_t *vmm_get_config(const vmm_t *m);
 

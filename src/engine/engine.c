@@ -387,3 +387,11 @@ int vmm_get_stats(vmm_t *m, vmm_stats_t *st)
     st->tlb_flushes = k->xl.cpus[0].tlb[0].flushes;
     return rc;
 }
+
+long vmm_get_stage_stats(vmm_t *m, const char *name, vmm_stage_stat_t *out, size_t max)
+{
+    const vmm_stage_t *s = vmm_stages_get(&m->k.stages, name);
+    if (!s)
+        return -1;
+    return s->ops->stats ? (long)s->ops->stats(s->st, out, max) : 0;
+}

@@ -197,10 +197,23 @@ static int pc_walk(void *st, const vmm_stage_ref_t *r, unsigned refs, double *co
     return 0;
 }
 
+static size_t pc_stats(const void *st, vmm_stage_stat_t *out, size_t max)
+{
+    const pagecount *s = st;
+    size_t distinct = 0;
+    for (size_t i = 0; i < s->cap; i++)
+        distinct += s->n[i] != 0;
+    if (max >= 2) {
+        out[0] = (vmm_stage_stat_t){"references", (double)s->refs};
+        out[1] = (vmm_stage_stat_t){"pages", (double)distinct};
+    }
+    return 2;
+}
+
 static const vmm_stage_ops pagecount_ops = {
     .name = "pagecount", .abi = VMM_STAGE_ABI, .summary = "references per page (a test)",
     .state_size = sizeof(pagecount), .init = pc_init, .fini = pc_fini, .on_ref = pc_ref,
-    .on_fault = pc_fault, .on_walk = pc_walk,
+    .on_fault = pc_fault, .on_walk = pc_walk, .stats = pc_stats,
 };
 
 static void register_once(void)
@@ -232,6 +245,13 @@ Test(datapath, a_stage_sees_every_reference_in_sim)
         cr_assert_eq(vmm_create(&cfg, &m, &err), 0, "%s", err.msg);
         cr_assert_eq(vmm_access(m, refs, 5, &err), 0, "%s", err.msg);
         vmm_get_stats(m, &st[with]);
+        vmm_stage_stat_t ss[4];
+        cr_assert_eq(vmm_get_stage_stats(m, "pagecount", ss, 4), with ? 2 : -1);
+        if (with) {
+            cr_assert_str_eq(ss[0].name, "references");
+            cr_assert_float_eq(ss[0].value, 5, 0);
+            cr_assert_float_eq(ss[1].value, 3, 0, "pages A, B, C");
+        }
         memset(&seen, 0, sizeof seen);
         vmm_destroy(m);
     }
