@@ -1,6 +1,6 @@
 /* The sampler of US 9,223,722 (Waldspurger et al., VMware, "Efficient
  * online construction of miss rate curves"): the VMM's data structures for
- * one workload. The engine (src/engine/engine.c) installs the traces
+ * one workload. The data path (src/core/sampler.c) installs the traces
  * (claims 3-4: a traced page is unmapped, so its next access faults into
  * the VMM) and calls vmm_patent_touch() for every detected access.
  *

@@ -6,7 +6,8 @@
  * and a counter per position and per group (claim 1, FIGS. 3A/3B), the
  * queue of untraced pages waiting for their sampling period to end (claim
  * 2, FIG. 5) and the curve. Installing and removing traces (page flags, TLB
- * invalidations) and charging their cost is the engine's job (engine.c),
+ * invalidations) and charging their cost is the data path's job
+ * (src/core/sampler.c),
  * so this file knows nothing of frames, TLBs or time accounting.
  *
  * Pages are named by the engine's dense page id. Every function is O(1)
