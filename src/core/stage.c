@@ -101,36 +101,36 @@ void vmm_stages_fini(vmm_stages_t *ss)
     memset(ss, 0, sizeof *ss);
 }
 
+/* Call hook `h` of every stage that has it with (st, args...), stopping
+ * at the first error. */
+#define EACH_HOOK(ss, h, ...)                                                   \
+    for (uint32_t i_ = 0; i_ < (ss)->n; i_++) {                                 \
+        int rc_ = (ss)->s[i_].ops->h ? (ss)->s[i_].ops->h((ss)->s[i_].st, __VA_ARGS__) : 0; \
+        if (rc_)                                                                \
+            return rc_;                                                         \
+    }                                                                           \
+    return 0
+
 int vmm_stages_ref(vmm_stages_t *ss, uint32_t as, uint64_t vpn, uint32_t page, unsigned op,
                    int hit, double *cost)
 {
     vmm_stage_ref_t r = {.as = as, .page = page, .vpn = vpn, .op = op, .tlb_hit = hit};
-    for (uint32_t i = 0; i < ss->n; i++) {
-        int rc = ss->s[i].ops->on_ref ? ss->s[i].ops->on_ref(ss->s[i].st, &r, cost) : 0;
-        if (rc)
-            return rc;
-    }
-    return 0;
+    EACH_HOOK(ss, on_ref, &r, cost);
 }
 
 int vmm_stages_walk(vmm_stages_t *ss, const vmm_stage_ref_t *r, unsigned refs, double *cost)
 {
-    for (uint32_t i = 0; i < ss->n; i++) {
-        int rc = ss->s[i].ops->on_walk ? ss->s[i].ops->on_walk(ss->s[i].st, r, refs, cost) : 0;
-        if (rc)
-            return rc;
-    }
-    return 0;
+    EACH_HOOK(ss, on_walk, r, refs, cost);
 }
 
 int vmm_stages_fault(vmm_stages_t *ss, const vmm_stage_ref_t *r, int major, double *cost)
 {
-    for (uint32_t i = 0; i < ss->n; i++) {
-        int rc = ss->s[i].ops->on_fault ? ss->s[i].ops->on_fault(ss->s[i].st, r, major, cost) : 0;
-        if (rc)
-            return rc;
-    }
-    return 0;
+    EACH_HOOK(ss, on_fault, r, major, cost);
+}
+
+int vmm_stages_period(vmm_stages_t *ss, double now)
+{
+    EACH_HOOK(ss, on_period, now);
 }
 
 void vmm_stages_evict(vmm_stages_t *ss, uint32_t page)
@@ -138,16 +138,6 @@ void vmm_stages_evict(vmm_stages_t *ss, uint32_t page)
     for (uint32_t i = 0; i < ss->n; i++)
         if (ss->s[i].ops->on_evict)
             ss->s[i].ops->on_evict(ss->s[i].st, page);
-}
-
-int vmm_stages_period(vmm_stages_t *ss, double now)
-{
-    for (uint32_t i = 0; i < ss->n; i++) {
-        int rc = ss->s[i].ops->on_period ? ss->s[i].ops->on_period(ss->s[i].st, now) : 0;
-        if (rc)
-            return rc;
-    }
-    return 0;
 }
 
 const vmm_stage_t *vmm_stages_get(const vmm_stages_t *ss, const char *name)
