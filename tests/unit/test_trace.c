@@ -304,10 +304,17 @@ Test(trace_detect, each_format)
 Test(trace_detect, formats_list)
 {
     const char *const *f = vmm_trace_formats();
-    const char *want[] = {"vmm", "lackey", "pages", "din", "bin"};
-    for (size_t i = 0; i < 5; i++)
+    const char *want[] = {"vmm", "lackey", "pages", "din", "bin", "vscsi",
+                          "oracleGeneral", "msr", "perf", "hex", "csv"};
+    for (size_t i = 0; i < NREFS(want); i++)
         cr_assert_str_eq(f[i], want[i]);
-    cr_assert_null(f[5]);
+    cr_assert_null(f[NREFS(want)]);
+    /* every format but the read-only ones can be written */
+    const char *const *w = vmm_trace_writable();
+    const char *wwant[] = {"vmm", "lackey", "pages", "din", "bin", "vscsi", "msr", "hex", "csv"};
+    for (size_t i = 0; i < NREFS(wwant); i++)
+        cr_assert_str_eq(w[i], wwant[i]);
+    cr_assert_null(w[NREFS(wwant)]);
 }
 
 /* ---- temporary directories -------------------------------------------- */
@@ -690,9 +697,13 @@ Test(trace_writer, open_errors, .init = make_tmpdir, .fini = remove_tmpdir)
 {
     vmm_trace_writer_t *w = (vmm_trace_writer_t *)1;
     vmm_err_t e;
-    cr_assert_eq(vmm_trace_writer_open(tmp("x"), "csv", 0, &w, &e), VMM_ENOENT);
+    cr_assert_eq(vmm_trace_writer_open(tmp("x"), "parquet", 0, &w, &e), VMM_ENOENT);
     cr_assert_null(w);
-    cr_assert(strstr(e.msg, "csv"));
+    cr_assert(strstr(e.msg, "parquet"));
+    cr_assert(strstr(e.msg, "writable: vmm, lackey"), "%s", e.msg);
+    cr_assert_eq(vmm_trace_writer_open(tmp("x"), "perf", 0, &w, &e), VMM_EUNSUP);
+    cr_assert(strstr(e.msg, "read only"), "%s", e.msg);
+    cr_assert_eq(vmm_trace_writer_open(tmp("x"), "oracleGeneral", 0, &w, &e), VMM_EUNSUP);
     cr_assert_eq(vmm_trace_writer_open(tmp("no/such/dir.bin"), "bin", 0, &w, &e), VMM_ENOENT);
     cr_assert(strstr(e.file, "dir.bin"));
 }
@@ -785,7 +796,7 @@ ParameterizedTestParameters(trace_bad, inputs)
         {"bad-zstd-corrupt.zst", "", VMM_EFORMAT, 0, -1, "corrupt zstd"},
         {"bad-not-zstd.zst", "", VMM_EFORMAT, 0, 0, "not a zstd stream"},
         {"no-such-file.txt", "", VMM_ENOENT, 0, -1, "no such file"},
-        {"trace-vmm.txt", "csv", VMM_ENOENT, 0, -1, "unknown trace format"},
+        {"trace-vmm.txt", "parquet", VMM_ENOENT, 0, -1, "unknown trace format"},
     };
     return cr_make_param_array(struct bad_case, cases, sizeof cases / sizeof cases[0]);
 }
