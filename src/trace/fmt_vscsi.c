@@ -23,7 +23,8 @@
  *
  * Detection: the version byte of each of the first (up to 4) records,
  * which is a control byte (1 or 2) that no text trace holds; or a file
- * name containing ".vscsi".
+ * name containing ".vscsi". Once the format is chosen, the first record's
+ * version byte decides the layout and every later record must match.
  *
  * The writer emits v1 records in the ID mapping (lbn = addr / page_size,
  * len = page_size, cmd 28/2a for reads/writes, sn and ts counting up), so
@@ -80,11 +81,12 @@ static int vscsi_open(vmm_trace_t *t, const vmm_trace_opts_t *o, vmm_err_t *err)
     size_t have = s->len - s->pos;
     if (have == 0)
         return vmm_err_set(err, VMM_EFORMAT, s->name, 0, 0, "empty trace: no records");
-    v->version = all_version(p, have, 1) ? 1 : all_version(p, have, 2) ? 2 : 0;
+    /* the first record decides; each later one is checked as it is read */
+    if (have < V1_REC)
+        return vmm_err_set(err, VMM_EFORMAT, s->name, 0, (int64_t)have,
+                           "truncated record: %zu of %d bytes", have, V1_REC);
+    v->version = p[15] == 1 ? 1 : p[3] == 2 ? 2 : 0;
     if (!v->version) {
-        if (have < V1_REC)
-            return vmm_err_set(err, VMM_EFORMAT, s->name, 0, (int64_t)have,
-                               "truncated record: %zu of %d bytes", have, V1_REC);
         return vmm_err_set(err, VMM_EFORMAT, s->name, 0, 15,
                            "not a vscsi trace: version byte 0x%02x (expected 01 at byte 15 "
                            "of 32-byte v1 records, or 02 at byte 3 of 40-byte v2 records)",

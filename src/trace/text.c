@@ -175,8 +175,11 @@ int vmm_text_error(vmm_trace_t *t, const char *p, const char *lim, int kind, vmm
     excerpt(p, len, ex, sizeof ex);
     if (!t->ops)
         return vmm_err_set(err, VMM_EFORMAT, name, line, off,
-                           "cannot detect the trace format from '%s' (known: %s)", ex,
-                           vmm_fmt_list(0));
+                           "cannot detect the trace format from '%s' (known: %s)%s", ex,
+                           vmm_fmt_list(0),
+                           memchr(p, ',', len) || memchr(p, '\t', len)
+                               ? "; csv needs a header naming its columns, or --csv-cols"
+                               : "");
     switch (kind) {
     case VMM_TP_RANGE64:
         return vmm_err_set(err, VMM_ERANGE, name, line, off,
