@@ -45,9 +45,10 @@ static const char *const aliases[NKEYS][8] = {
 #define MAXCOL 1024
 
 typedef struct csv {
-    uint16_t col[NKEYS];   /* 1-based column of each key, 0 = absent */
-    uint16_t ncols;        /* highest mapped column */
+    uint16_t col[NKEYS];       /* 1-based column of each key, 0 = absent */
+    uint16_t ncols;            /* highest mapped column */
     char delim;
+    int8_t key[MAXCOL + 1];    /* key of each column, -1 none (the parser's view) */
 } csv;
 
 static int key_of(const char *s, size_t n)
@@ -142,7 +143,7 @@ static int num_field(const char *s, const char *e, uint64_t max, int range, uint
     int st;
     if (q[0] == '0' && (q[1] == 'x' || q[1] == 'X')) {
         q += 2;
-        st = vmm_parse_hex_slow(&q, v);
+        st = vmm_parse_hex(&q, v);   /* the source's padding makes its over-read safe */
         if (!st && *v > max)
             st = range;
     } else {
@@ -151,62 +152,69 @@ static int num_field(const char *s, const char *e, uint64_t max, int range, uint
     return st ? st : q == e ? 0 : VMM_TP_SYNTAX;
 }
 
+/* Op words by length and first letter, any case: r l 0 read / w s m 1
+ * write / i 2 ifetch. */
 static int op_field(const char *s, const char *e, uint8_t *op)
 {
     trim(&s, &e);
     size_t n = (size_t)(e - s);
-    static const struct { const char *w; uint8_t op; } words[] = {
-        {"r", VMM_OP_READ},   {"read", VMM_OP_READ},    {"l", VMM_OP_READ},
-        {"0", VMM_OP_READ},   {"w", VMM_OP_WRITE},      {"write", VMM_OP_WRITE},
-        {"s", VMM_OP_WRITE},  {"m", VMM_OP_WRITE},      {"1", VMM_OP_WRITE},
-        {"i", VMM_OP_IFETCH}, {"ifetch", VMM_OP_IFETCH}, {"2", VMM_OP_IFETCH},
-    };
-    for (size_t i = 0; i < sizeof words / sizeof words[0]; i++)
-        if (strlen(words[i].w) == n && !strncasecmp(s, words[i].w, n)) {
-            *op = words[i].op;
-            return 0;
+    int c = *s | 0x20;   /* lower case for letters; digits keep their value */
+    if (n == 1) {
+        switch (c) {
+        case 'r': case 'l': case '0': *op = VMM_OP_READ; return 0;
+        case 'w': case 's': case 'm': case '1': *op = VMM_OP_WRITE; return 0;
+        case 'i': case '2': *op = VMM_OP_IFETCH; return 0;
+        default: return VMM_TP_SYNTAX;
         }
-    return VMM_TP_SYNTAX;
+    }
+    if (n == 4 && !strncasecmp(s, "read", 4))
+        *op = VMM_OP_READ;
+    else if (n == 5 && !strncasecmp(s, "write", 5))
+        *op = VMM_OP_WRITE;
+    else if (n == 6 && !strncasecmp(s, "ifetch", 6))
+        *op = VMM_OP_IFETCH;
+    else
+        return VMM_TP_SYNTAX;
+    return 0;
 }
 
+/* Each line: one pass over its fields up to the last mapped column, each
+ * field parsed by the key its column maps to (one table lookup). Fields
+ * are short, so a byte loop finds their ends faster than memchr's setup. */
 static inline int csv_parse(const vmm_trace_t *t, const char *p, const char *lim,
                             const char **next, vmm_ref_t *r)
 {
     const csv *c = t->st;
-    const char *eol = memchr(p, '\n', (size_t)(lim - p));
     const char *q = vmm_skip_sep(p);
     if (*q == '\n' || *q == '\r' || *q == '#')
         return vmm_text_skip(p, lim, next);
     uint64_t v[NKEYS] = {0, 0, 0, 1, 0, 0};
     uint8_t op = VMM_OP_READ;
-    unsigned colno = 1, seen = 0;
-    int st = 0;
-    for (const char *f = p; colno <= c->ncols; colno++) {
-        if (f > eol) {
-            *next = eol;
-            return VMM_TP_SYNTAX;   /* too few columns */
-        }
-        const char *e = memchr(f, c->delim, (size_t)(eol - f));
-        if (!e)
-            e = eol;
-        for (int k = 0; k < NKEYS; k++) {
-            if (c->col[k] != colno || k == K_TIME)
-                continue;
-            if (k == K_OP)
-                st = op_field(f, e, &op);
-            else if (k == K_SIZE || k == K_ASID)
-                st = num_field(f, e, UINT32_MAX, VMM_TP_RANGE32, &v[k]);
-            else
-                st = num_field(f, e, UINT64_MAX, VMM_TP_RANGE64, &v[k]);
-            if (st) {
-                *next = f;
-                return st;
+    const char *f = p, *e = p;
+    const char d = c->delim;
+    for (unsigned colno = 1; colno <= c->ncols; colno++) {
+        if (colno > 1) {
+            if (*e == '\n') {
+                *next = e;
+                return VMM_TP_SYNTAX;   /* too few columns */
             }
-            seen++;
+            f = e + 1;
         }
-        f = e + 1;
+        e = f;
+        while (*e != d && *e != '\n')
+            e++;
+        int k = c->key[colno], st = 0;
+        switch (k) {
+        case K_OP: st = op_field(f, e, &op); break;
+        case K_SIZE: case K_ASID: st = num_field(f, e, UINT32_MAX, VMM_TP_RANGE32, &v[k]); break;
+        case K_OBJ: case K_ADDR: st = num_field(f, e, UINT64_MAX, VMM_TP_RANGE64, &v[k]); break;
+        default: break;   /* unmapped, or time */
+        }
+        if (st) {
+            *next = f;
+            return st;
+        }
     }
-    (void)seen;
     uint64_t addr = v[K_ADDR];
     uint32_t size = (uint32_t)v[K_SIZE];
     if (c->col[K_OBJ]) {
@@ -216,7 +224,9 @@ static inline int csv_parse(const vmm_trace_t *t, const char *p, const char *lim
     } else if (!size) {
         return *next = p, VMM_TP_SIZE0;
     }
-    *next = eol + 1;
+    while (*e != '\n')   /* columns after the last mapped one */
+        e++;
+    *next = e + 1;
     *r = (vmm_ref_t){.addr = addr, .asid = (uint32_t)v[K_ASID], .size = size, .op = op};
     return VMM_TP_REC;
 }
@@ -271,9 +281,13 @@ static int csv_open(vmm_trace_t *t, const vmm_trace_opts_t *o, vmm_err_t *err)
         }
         header = 1;
     }
-    for (int k = 0; k < NKEYS; k++)
+    memset(c->key, -1, sizeof c->key);
+    for (int k = 0; k < NKEYS; k++) {
         if (c->col[k] > c->ncols)
             c->ncols = c->col[k];
+        if (c->col[k])
+            c->key[c->col[k]] = (int8_t)k;
+    }
     if (header) {   /* consume it */
         t->line++;
         s->pos += (size_t)(eol - p) + 1;
@@ -311,7 +325,7 @@ static long csv_encode(const vmm_ref_t *r, uint32_t page_size, uint64_t seq, uns
 const vmm_fmt_ops_t vmm_fmt_csv = {
     .name = "csv",
     .shape = "fields as the csv column mapping says",
-    .flags = VMM_FMT_KEEPS_SIZE | VMM_FMT_NO_SNIFF,
+    .flags = VMM_FMT_KEEPS_SIZE,
     .state_size = sizeof(csv),
     .detect = csv_detect,
     .parse = csv_parse,

@@ -30,6 +30,17 @@ typedef struct msr {
 
 #define SECTOR 512
 
+/* Does q start with the lower-case letters `w` in any case? c | 0x20 maps
+ * exactly the two cases of a letter onto the lower one (and stops at the
+ * '\n', which maps to '*'), so no strncasecmp call per line. */
+static inline int word_is(const char *q, const char *w, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if ((q[i] | 0x20) != w[i])
+            return 0;
+    return 1;
+}
+
 static inline int msr_parse(const vmm_trace_t *t, const char *p, const char *lim,
                             const char **next, vmm_ref_t *r)
 {
@@ -60,10 +71,10 @@ static inline int msr_parse(const vmm_trace_t *t, const char *p, const char *lim
     st = VMM_TP_SYNTAX;
     if (*q++ != ',')
         goto bad;
-    if (!strncasecmp(q, "Read,", 5)) {
+    if (word_is(q, "read", 4) && q[4] == ',') {
         op = VMM_OP_READ;
         q += 5;
-    } else if (!strncasecmp(q, "Write,", 6)) {
+    } else if (word_is(q, "write", 5) && q[5] == ',') {
         op = VMM_OP_WRITE;
         q += 6;
     } else {

@@ -1,4 +1,5 @@
-/* Line machinery shared by the text formats (vmm, lackey, pages, din):
+/* Line machinery shared by the text formats (vmm, lackey, pages, din, msr,
+ * perf, hex, csv):
  * a window of whole lines over the byte source, the common skip rules
  * (blank lines, '#' comments, valgrind's "==pid==" banner lines and the
  * "--pid--" lines of valgrind -v) and the error messages for bad lines.

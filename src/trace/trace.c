@@ -3,9 +3,10 @@
  *
  * Detection (docs/trace-formats.md): a compressed stream is unwrapped
  * first by the byte source; options that only one format takes (csv_cols)
- * select it; then the bin magic selects "bin"; then each binary format's
- * sniff looks at the first bytes (vscsi's version fields); then a file name
- * containing a format's hint (".vscsi", ".oracleGeneral") selects it;
+ * select it; then the bin magic selects "bin"; then a file name containing
+ * a format's hint (".vscsi", ".oracleGeneral") selects it, since a name is
+ * the user's word; then each binary format's sniff looks at the first
+ * bytes (vscsi's version fields);
  * otherwise the first meaningful text line (not blank, '#', "==" or
  * "--pid--") goes to each text format's line parser in registry order and
  * the first that accepts it wins; if none does, the first whose parser
@@ -173,14 +174,14 @@ static int detect(vmm_trace_t *t, const char *path, vmm_err_t *err)
         return 0;
     }
     for (size_t i = 0; registry[i]; i++)
-        if (registry[i]->sniff && have && registry[i]->sniff(head, have)) {
-            t->ops = registry[i];
-            return 0;
-        }
-    for (size_t i = 0; registry[i]; i++)
         if (registry[i]->hint && strstr(base_name(path), registry[i]->hint)) {
             t->ops = registry[i];
             return registry[i]->parse ? start_text(t, err) : 0;
+        }
+    for (size_t i = 0; registry[i]; i++)
+        if (registry[i]->sniff && have && registry[i]->sniff(head, have)) {
+            t->ops = registry[i];
+            return 0;
         }
     const char *p, *lim, *next;
     rc = text_start(t, &p, &lim, err);
@@ -193,7 +194,7 @@ static int detect(vmm_trace_t *t, const char *path, vmm_err_t *err)
         int r;
         if (f->detect)
             r = f->detect(p, lim) ? VMM_TP_REC : VMM_TP_SYNTAX;
-        else if (f->parse && !(f->flags & VMM_FMT_NO_SNIFF))
+        else if (f->parse)
             r = f->parse(t, p, lim, &next, &scratch);
         else
             continue;

@@ -162,7 +162,6 @@ typedef int (*vmm_line_fn)(const vmm_trace_t *t, const char *p, const char *lim,
 enum {
     VMM_FMT_PAGED = 1,        /* records are page numbers (vmm_trace_page_size) */
     VMM_FMT_KEEPS_SIZE = 2,   /* the writer carries the access size */
-    VMM_FMT_NO_SNIFF = 4,     /* text: never chosen from a line's shape alone */
 };
 
 /* How many bytes detection buffers for sniff (at least, when the input
@@ -170,8 +169,9 @@ enum {
 #define VMM_SNIFF_BYTES 256
 
 /* One trace format: its reader and its writer (either may be absent).
- * Detection (trace.c) tries, in registry order: sniff on the first bytes,
- * the file name hint, then the text parsers on the first meaningful line. */
+ * Detection (trace.c) tries, in registry order: the file name hint, sniff
+ * on the first bytes, then the text parsers (or detect) on the first
+ * meaningful line. */
 struct vmm_fmt_ops {
     const char *name;            /* "lackey" */
     const char *shape;           /* text: line shape quoted in messages; NULL binary */
