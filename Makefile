@@ -10,7 +10,7 @@ CC      ?= cc
 SANITIZE ?= 0
 BUILD   := build$(if $(filter 1,$(SANITIZE)),-san,)
 
-DEB_PKGS := libzstd-dev libinih-dev libcriterion-dev libxxhash-dev libjansson-dev pkg-config zstd python3 gnuplot-nox
+DEB_PKGS := libzstd-dev zlib1g-dev liblzma-dev libinih-dev libcriterion-dev libxxhash-dev libjansson-dev pkg-config zstd xz-utils python3 gnuplot-nox
 PKGS     := libzstd jansson
 
 WARN    := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes
@@ -20,7 +20,7 @@ OPT     := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sani
 endif
 CFLAGS_ALL  = -std=c11 -D_GNU_SOURCE -DVMM_BUILDING -Iinclude -Isrc $(WARN) $(OPT) -fPIC \
               -fvisibility=hidden $(CFLAGS)
-LDLIBS_ALL  = -lzstd -ljansson -linih -lm $(LDLIBS)
+LDLIBS_ALL  = -lzstd -lz -llzma -ljansson -linih -lm $(LDLIBS)
 LDFLAGS_ALL = $(if $(filter 1,$(SANITIZE)),-fsanitize=address$(,)undefined,) $(LDFLAGS)
 , := ,
 
@@ -107,7 +107,7 @@ FUZZ_FLAGS := -std=c11 -D_GNU_SOURCE -DVMM_BUILDING -Iinclude -Isrc -g -O1 \
               -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
 build-fuzz/%: fuzz/%.c $(LIB_SRC) | $(BUILD)/.deps
 	@mkdir -p build-fuzz
-	clang $(FUZZ_FLAGS) -o $@ $< $(LIB_SRC) -lzstd -ljansson -linih -lm
+	clang $(FUZZ_FLAGS) -o $@ $< $(LIB_SRC) -lzstd -lz -llzma -ljansson -linih -lm
 fuzz: $(FUZZ_TARGETS)
 fuzz-run: fuzz
 	@for t in $(FUZZ_TARGETS); do n=$$(basename $$t); mkdir -p fuzz/corpus/$$n; \

@@ -1,6 +1,7 @@
 /* libFuzzer target: arbitrary bytes as a trace file, auto-detected or in
- * a format chosen by the first byte. Every input must give records or a
- * clean error, never a crash, a leak or undefined behaviour. */
+ * a format of the registry chosen by the first byte, which also picks the
+ * block map and, for csv, a column mapping. Every input must give records
+ * or a clean error, never a crash, a leak or undefined behaviour. */
 #include "vmmsim/vmmsim.h"
 #include <stdio.h>
 #include <sys/mman.h>
@@ -10,10 +11,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    static const char *const formats[] = {NULL, "vmm", "lackey", "pages", "din", "bin"};
     if (size == 0)
         return 0;
-    const char *format = formats[data[0] % 6];
+    const char *const *names = vmm_trace_formats();
+    size_t nformats = 0;
+    while (names[nformats])
+        nformats++;
+    size_t pick = data[0] % (nformats + 1);
+    const char *format = pick ? names[pick - 1] : NULL;
     int fd = memfd_create("trace", 0);
     if (fd < 0 || write(fd, data + 1, size - 1) != (ssize_t)(size - 1)) {
         if (fd >= 0)
@@ -22,7 +27,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     char path[64];
     snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
-    vmm_trace_opts_t opts = {.format = format, .data_only = data[0] & 8};
+    vmm_trace_opts_t opts = {.format = format, .data_only = data[0] & 8,
+                             .block_map = (data[0] >> 4) % 3,
+                             .csv_cols = data[0] & 64 ? "op=1,addr=2,size=3,asid=4" : NULL};
     vmm_trace_t *t = NULL;
     vmm_err_t err;
     if (vmm_trace_open(path, &opts, &t, &err) == 0) {

@@ -1,27 +1,48 @@
 /* vmmsim convert: rewrite a trace in another format; by default the
- * compact binary format, which reads at memory speed. */
+ * compact binary format, which reads at memory speed. With several inputs,
+ * they are merged into one trace, each in its own address spaces. */
 #include "cli.h"
 #include "copy.h"
+#include "trace_opts.h"
 #include <getopt.h>
 #include <stdio.h>
 #include <string.h>
 
 static const char convert_help[] =
-    "usage: vmmsim convert IN OUT [-f INFMT] [--to FMT] [--data-only] [-p PAGE] [-n N]\n"
+    "usage: vmmsim convert IN... OUT [-f INFMT] [--to FMT] [--data-only] [-p PAGE] [-n N]\n"
+    "                      [--burst N] [csv and block options]\n"
     "\n"
-    "Convert trace IN (- = stdin) to OUT (- = stdout) in format FMT: bin (default),\n"
-    "vmm, pages, din or lackey; an OUT name ending in .zst is compressed. The\n"
-    "output file appears only when the whole conversion succeeded.\n";
+    "Convert trace IN (- = stdin) to OUT (- = stdout) in format FMT (default bin;\n"
+    "writable: bin, vmm, lackey, pages, din, vscsi, msr, csv, hex). An OUT name ending\n"
+    "in .zst, .gz or .xz is compressed. The output file appears only when the whole\n"
+    "conversion succeeded. Formats that cannot carry the access size (vmm, pages, din,\n"
+    "hex, vscsi) say on stderr how many records lost it.\n"
+    "\n"
+    "With several inputs (a.lackey b.lackey ... OUT) they are merged into one trace:\n"
+    "input i of n maps its asid a to a*n+i (so one-process logs get asids 0..n-1, in\n"
+    "order) and the inputs take turns, --burst records each (default 1); an input\n"
+    "that ends drops out. Write bin, vmm, msr or csv to keep the asids.\n"
+    "\n"
+    "  -f, --format FMT     input format (default: detect per input)\n"
+    "      --to FMT         output format\n"
+    "      --data-only      drop instruction fetches\n"
+    "  -p, --page-size B    page size for page-number formats (default 4096)\n"
+    "  -n N                 stop after N records\n"
+    "      --burst N        merging: records each input gives per turn (default 1)\n"
+    TRACE_OPTS_HELP;
+
+enum { O_BURST = 2100 };
 
 int cmd_convert(int argc, char **argv)
 {
     static const struct option longopts[] = {
         {"format", required_argument, 0, 'f'}, {"to", required_argument, 0, 'T'},
         {"data-only", no_argument, 0, 'D'}, {"page-size", required_argument, 0, 'p'},
+        {"burst", required_argument, 0, O_BURST}, TRACE_OPTS_LONG,
         {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
     vmm_source_spec_t src = {0};
     const char *to = "bin";
-    uint64_t page = 4096;
+    uint64_t page = 4096, burst;
     int c;
     optind = 1;
     while ((c = getopt_long(argc, argv, "f:p:n:h", longopts, NULL)) != -1) {
@@ -37,13 +58,32 @@ int cmd_convert(int argc, char **argv)
             if (cli_count(optarg, "-n", &src.limit))
                 return EXIT_USAGE;
             break;
+        case O_BURST:
+            if (cli_count(optarg, "--burst", &burst))
+                return EXIT_USAGE;
+            if (burst < 1 || burst > UINT32_MAX)
+                return cli_usage_error("--burst: expected 1 to %u records", UINT32_MAX);
+            src.topts.burst = (uint32_t)burst;
+            break;
         case 'h': fputs(convert_help, stdout); return EXIT_OK;
-        default: return cli_usage_error("convert: unknown option (see vmmsim convert --help)");
+        default:
+            if (trace_opts_has(c)) {
+                if (trace_opts_parse(&src.topts, c, optarg))
+                    return EXIT_USAGE;
+                break;
+            }
+            return cli_usage_error("convert: unknown option (see vmmsim convert --help)");
         }
     }
-    if (argc - optind != 2)
-        return cli_usage_error("convert: expected IN and OUT (see vmmsim convert --help)");
-    src.trace = argv[optind];
+    int nin = argc - optind - 1;
+    if (nin < 1)
+        return cli_usage_error("convert: expected IN... and OUT (see vmmsim convert --help)");
     src.topts.page_size = (uint32_t)page;
-    return cli_copy(&src, argv[optind + 1], to, (uint32_t)page);
+    const char *out = argv[argc - 1];
+    if (nin == 1) {
+        src.trace = argv[optind];
+        return cli_copy(&src, out, to, (uint32_t)page);
+    }
+    return cli_copy_merged(&src, (const char *const *)argv + optind, (size_t)nin, out, to,
+                           (uint32_t)page);
 }

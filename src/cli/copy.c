@@ -1,47 +1,104 @@
 /* Trace copying for gen and convert; see copy.h. */
 #include "copy.h"
 #include <stdlib.h>
+#include <string.h>
 
 #define COPY_BATCH 4096
 
-int cli_copy(const vmm_source_spec_t *src, const char *out, const char *fmt, uint32_t page_size)
-{
-    vmm_err_t err;
-    vmm_err_clear(&err);
+/* Either a source or a merged trace. */
+typedef struct input {
     vmm_source_t s;
-    int rc = vmm_source_open(&s, src, &err);
-    if (rc)
-        return cli_fail(rc, &err);
-    if (vmm_source_page_size(&s))
-        page_size = vmm_source_page_size(&s);
+    vmm_trace_t *merged;
+} input;
+
+static long input_read(input *in, vmm_ref_t *buf, size_t n, vmm_err_t *err)
+{
+    return in->merged ? vmm_trace_read(in->merged, buf, n, err)
+                      : vmm_source_read(&in->s, buf, n, err);
+}
+
+/* Say what the output lost, once, at the end of a successful copy. */
+static void warn_dropped(const vmm_trace_writer_t *w, const char *out, const char *fmt,
+                         uint64_t done)
+{
+    uint64_t spanning, n = vmm_trace_writer_dropped_sizes(w, &spanning);
+    if (!n)
+        return;
+    fprintf(stderr,
+            "vmmsim: warning: %s: the %s format drops the access size: %llu of %llu records "
+            "were larger than one byte; ",
+            strcmp(out, "-") ? out : "<stdout>", fmt, (unsigned long long)n,
+            (unsigned long long)done);
+    if (spanning)
+        fprintf(stderr, "the %llu that crossed a page boundary now count one page each\n",
+                (unsigned long long)spanning);
+    else
+        fprintf(stderr, "none crossed a page boundary, so page counts are unchanged\n");
+}
+
+static int copy(input *in, const vmm_source_spec_t *src, uint32_t page_size, const char *out,
+                const char *fmt, vmm_err_t *err)
+{
     vmm_trace_writer_t *w = NULL;
-    rc = vmm_trace_writer_open(out, fmt, page_size, &w, &err);
+    int rc = vmm_trace_writer_open(out, fmt, page_size, &w, err);
     vmm_ref_t *buf = malloc(COPY_BATCH * sizeof *buf);
     if (!rc && !buf)
-        rc = vmm_err_set(&err, VMM_ENOMEM, NULL, 0, -1, "out of memory");
+        rc = vmm_err_set(err, VMM_ENOMEM, NULL, 0, -1, "out of memory");
     uint64_t done = 0;
     while (!rc) {
         size_t want = COPY_BATCH;
         if (src->limit && src->limit - done < want)
             want = (size_t)(src->limit - done);
-        long got = want ? vmm_source_read(&s, buf, want, &err) : 0;
+        long got = want ? input_read(in, buf, want, err) : 0;
         if (got <= 0) {
             rc = (int)got;
             break;
         }
         done += (uint64_t)got;
-        rc = vmm_trace_write(w, buf, (size_t)got, &err);
+        rc = vmm_trace_write(w, buf, (size_t)got, err);
     }
     if (w) {
+        if (!rc)
+            warn_dropped(w, out, fmt, done);
         vmm_err_t cerr;
         vmm_err_clear(&cerr);
         int crc = vmm_trace_writer_close(w, rc == 0, &cerr);
         if (!rc && crc) {
             rc = crc;
-            err = cerr;
+            *err = cerr;
         }
     }
     free(buf);
-    vmm_source_close(&s);
+    return rc;
+}
+
+int cli_copy(const vmm_source_spec_t *src, const char *out, const char *fmt, uint32_t page_size)
+{
+    vmm_err_t err;
+    vmm_err_clear(&err);
+    input in = {0};
+    int rc = vmm_source_open(&in.s, src, &err);
+    if (rc)
+        return cli_fail(rc, &err);
+    if (vmm_source_page_size(&in.s))
+        page_size = vmm_source_page_size(&in.s);
+    rc = copy(&in, src, page_size, out, fmt, &err);
+    vmm_source_close(&in.s);
+    return rc ? cli_fail(rc, &err) : EXIT_OK;
+}
+
+int cli_copy_merged(const vmm_source_spec_t *src, const char *const *paths, size_t n,
+                    const char *out, const char *fmt, uint32_t page_size)
+{
+    vmm_err_t err;
+    vmm_err_clear(&err);
+    input in = {0};
+    int rc = vmm_trace_open_merged(paths, n, &src->topts, &in.merged, &err);
+    if (rc)
+        return cli_fail(rc, &err);
+    if (vmm_trace_page_size(in.merged))
+        page_size = vmm_trace_page_size(in.merged);
+    rc = copy(&in, src, page_size, out, fmt, &err);
+    vmm_trace_close(in.merged);
     return rc ? cli_fail(rc, &err) : EXIT_OK;
 }

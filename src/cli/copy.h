@@ -1,11 +1,18 @@
-/* Copy references from a source (trace or generator) to a trace writer,
- * in batches, writing the output whole or not at all. */
+/* Copy references from a source (trace or generator), or from several
+ * traces merged, to a trace writer, in batches, writing the output whole
+ * or not at all. */
 #ifndef VMM_CLI_COPY_H
 #define VMM_CLI_COPY_H
 
 #include "cli.h"
 
-/* Returns an exit status, having printed any error. */
+/* Returns an exit status, having printed any error. Warns on stderr when
+ * the output format dropped the size of accesses larger than one byte. */
 int cli_copy(const vmm_source_spec_t *src, const char *out, const char *fmt, uint32_t page_size);
+
+/* The same from `n` traces read as one (vmm_trace_open_merged with
+ * src->topts; src->limit applies to the merged stream). */
+int cli_copy_merged(const vmm_source_spec_t *src, const char *const *paths, size_t n,
+                    const char *out, const char *fmt, uint32_t page_size);
 
 #endif

@@ -1,5 +1,6 @@
 /* Options shared by sim and compare; see sim_opts.h. */
 #include "sim_opts.h"
+#include "trace_opts.h"
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -21,6 +22,7 @@ static const struct option shared[] = {
     {"sample-pages", required_argument, 0, O_SAMPLE_PAGES},
     {"sample-chunks", required_argument, 0, O_SAMPLE_CHUNKS},
     {"sample-period", required_argument, 0, O_SAMPLE_PERIOD},
+    TRACE_OPTS_LONG,
 };
 
 void sim_opts_init(sim_opts_t *so)
@@ -90,7 +92,10 @@ int sim_opts_parse(sim_opts_t *so, int c, const char *arg)
     case O_SAMPLE_PAGES: return cli_u32(arg, "--sample-pages", &so->cfg.sampler.pages);
     case O_SAMPLE_CHUNKS: return cli_u32(arg, "--sample-chunks", &so->cfg.sampler.chunks);
     case O_SAMPLE_PERIOD: return cli_ns(arg, "--sample-period", &so->cfg.sampler.period_ns);
-    default: return cli_usage_error("unknown option (see --help)");
+    default:
+        if (trace_opts_has(c))
+            return trace_opts_parse(&so->src.topts, c, arg);
+        return cli_usage_error("unknown option (see --help)");
     }
 }
 

@@ -4,6 +4,7 @@
 #define VMM_CLI_SIM_OPTS_H
 
 #include "cli.h"
+#include "trace_opts.h"
 #include <getopt.h>
 
 typedef struct sim_opts {
@@ -17,10 +18,11 @@ typedef struct sim_opts {
 
 #define SIM_OPTS_HELP                                                                    \
     "input:\n"                                                                           \
-    "  -t, --trace FILE     trace file (- = stdin; .zst is decompressed)\n"               \
+    "  -t, --trace FILE     trace file (- = stdin; zstd, gzip, xz are decompressed)\n"   \
     "      --gen SPEC       simulate a generator instead (vmmsim gen --help)\n"           \
-    "  -f, --format FMT     vmm|lackey|pages|din|bin (default: detect)\n"                \
+    "  -f, --format FMT     trace format (default: detect; docs/trace-formats.md)\n"     \
     "      --data-only      drop instruction fetches (lackey I, din 2)\n"                \
+    TRACE_OPTS_HELP                                                                      \
     "  -n N                 stop after N trace records\n"                                \
     "memory:\n"                                                                          \
     "  -r, --ram MB         machine memory in MiB (default 64)\n"                        \

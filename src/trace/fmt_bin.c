@@ -19,16 +19,6 @@
 #include "trace/trace_int.h"
 #include <string.h>
 
-static int want(vmm_src_t *s, size_t n, vmm_err_t *err)
-{
-    while (s->len - s->pos < n && !s->eof) {
-        long r = vmm_src_fill(s, err);
-        if (r < 0)
-            return (int)r;
-    }
-    return 0;
-}
-
 /* Check the fixed fields of a header that is wholly buffered at h. */
 static int check_header(vmm_trace_t *t, const unsigned char *h, uint64_t off, vmm_err_t *err)
 {
@@ -53,11 +43,12 @@ static int check_header(vmm_trace_t *t, const unsigned char *h, uint64_t off, vm
     return 0;
 }
 
-static int bin_open(vmm_trace_t *t, vmm_err_t *err)
+static int bin_open(vmm_trace_t *t, const vmm_trace_opts_t *o, vmm_err_t *err)
 {
+    (void)o;
     vmm_src_t *s = &t->src;
     uint64_t off = vmm_src_offset(s);
-    int rc = want(s, VMM_BIN_HEADER, err);
+    int rc = vmm_src_want(s, VMM_BIN_HEADER, err);
     if (rc)
         return rc;
     size_t have = s->len - s->pos;
@@ -73,13 +64,13 @@ static int bin_open(vmm_trace_t *t, vmm_err_t *err)
     if ((rc = check_header(t, h, off, err)))
         return rc;
     size_t hsize = vmm_le16(h + 10);
-    if ((rc = want(s, hsize, err)))
+    if ((rc = vmm_src_want(s, hsize, err)))
         return rc;
     if (s->len - s->pos < hsize)
         return vmm_err_set(err, VMM_EFORMAT, s->name, 0, (int64_t)(off + (s->len - s->pos)),
                            "truncated bin header: %zu of %zu bytes", s->len - s->pos, hsize);
     s->pos += hsize;
-    if ((rc = want(s, 1, err)))
+    if ((rc = vmm_src_want(s, 1, err)))
         return rc;
     if (s->len == s->pos)
         return vmm_err_set(err, VMM_EFORMAT, s->name, 0, (int64_t)vmm_src_offset(s),
@@ -87,65 +78,35 @@ static int bin_open(vmm_trace_t *t, vmm_err_t *err)
     return 0;
 }
 
-/* Decode m records; returns nonzero if some op is out of range. */
-static unsigned decode(const unsigned char *p, vmm_ref_t *out, size_t m)
+/* Decode m records with plain loads; one check (op <= 2) per record, and
+ * the bad record is looked for only when some check failed. */
+static size_t bin_decode(vmm_trace_t *t, const unsigned char *p, size_t m, uint64_t off,
+                         vmm_ref_t *out, size_t *bad, int *code, vmm_err_t *err)
 {
-    unsigned bad = 0;
-    for (size_t i = 0; i < m; i++, p += VMM_BIN_RECORD) {
-        uint32_t size = vmm_le16(p + 12);
-        out[i] = (vmm_ref_t){.addr = vmm_le64(p), .asid = vmm_le32(p + 8),
-                             .size = size ? size : 65536, .vm = p[15], .op = p[14]};
-        bad |= p[14] > VMM_OP_IFETCH;
+    unsigned wrong = 0;
+    const unsigned char *q = p;
+    for (size_t i = 0; i < m; i++, q += VMM_BIN_RECORD) {
+        uint32_t size = vmm_le16(q + 12);
+        out[i] = (vmm_ref_t){.addr = vmm_le64(q), .asid = vmm_le32(q + 8),
+                             .size = size ? size : 65536, .vm = q[15], .op = q[14]};
+        wrong |= q[14] > VMM_OP_IFETCH;
     }
-    return bad;
-}
-
-/* A record among those just decoded has a bad op: keep the ones before it
- * and report it at the op byte. */
-static long bad_op(vmm_trace_t *t, const unsigned char *p, size_t k, vmm_err_t *err)
-{
+    if (!wrong)
+        return m;
     size_t i = 0;
     while (p[i * VMM_BIN_RECORD + 14] <= VMM_OP_IFETCH)
         i++;
-    vmm_src_t *s = &t->src;
-    int64_t off = (int64_t)(vmm_src_offset(s) + i * VMM_BIN_RECORD + 14);
-    s->pos += i * VMM_BIN_RECORD;
-    int rc = vmm_err_set(err, VMM_EFORMAT, s->name, 0, off,
-                         "bad op %u in record (expected 0 read, 1 write, 2 ifetch)",
-                         p[i * VMM_BIN_RECORD + 14]);
-    return vmm_trace_defer(t, (long)(k + i), rc, err);
+    *bad = i;
+    *code = vmm_err_set(err, VMM_EFORMAT, t->src.name, 0,
+                        (int64_t)(off + i * VMM_BIN_RECORD + 14),
+                        "bad op %u in record (expected 0 read, 1 write, 2 ifetch)",
+                        p[i * VMM_BIN_RECORD + 14]);
+    return i;
 }
 
 static long bin_read(vmm_trace_t *t, vmm_ref_t *out, size_t n, vmm_err_t *err)
 {
-    vmm_src_t *s = &t->src;
-    size_t k = 0;
-    while (k < n) {
-        size_t avail = s->len - s->pos;
-        if (avail < VMM_BIN_RECORD) {
-            if (s->eof) {
-                if (!avail)
-                    break;
-                int rc = vmm_err_set(err, VMM_EFORMAT, s->name, 0, (int64_t)vmm_src_offset(s),
-                                     "truncated record: %zu of %d bytes", avail,
-                                     VMM_BIN_RECORD);
-                return vmm_trace_defer(t, (long)k, rc, err);
-            }
-            long r = vmm_src_fill(s, err);
-            if (r < 0)
-                return vmm_trace_defer(t, (long)k, (int)r, err);
-            continue;
-        }
-        size_t m = avail / VMM_BIN_RECORD;
-        if (m > n - k)
-            m = n - k;
-        const unsigned char *p = (const unsigned char *)s->buf + s->pos;
-        if (decode(p, out + k, m))
-            return bad_op(t, p, k, err);
-        s->pos += m * VMM_BIN_RECORD;
-        k += m;
-    }
-    return (long)k;
+    return vmm_rec_read(t, out, n, VMM_BIN_RECORD, bin_decode, err);
 }
 
 static size_t bin_header(uint32_t page_size, unsigned char *d)
@@ -159,10 +120,11 @@ static size_t bin_header(uint32_t page_size, unsigned char *d)
     return VMM_BIN_HEADER;
 }
 
-static long bin_encode(const vmm_ref_t *r, uint32_t page_size, unsigned char *d,
+static long bin_encode(const vmm_ref_t *r, uint32_t page_size, uint64_t seq, unsigned char *d,
                        const char **why)
 {
     (void)page_size;
+    (void)seq;
     if (r->size > 65536) {
         *why = "size above 65536 does not fit the bin format's 16-bit size";
         return -1;
@@ -181,6 +143,7 @@ static long bin_encode(const vmm_ref_t *r, uint32_t page_size, unsigned char *d,
 
 const vmm_fmt_ops_t vmm_fmt_bin = {
     .name = "bin",
+    .flags = VMM_FMT_PAGED | VMM_FMT_KEEPS_SIZE,
     .open = bin_open,
     .read = bin_read,
     .max_rec = VMM_BIN_RECORD,

@@ -50,9 +50,10 @@ VMM_TEXT_READ_FN din_read(vmm_trace_t *t, vmm_ref_t *buf, size_t n, vmm_err_t *e
     return vmm_text_read(t, buf, n, err, din_parse);
 }
 
-static long din_encode(const vmm_ref_t *r, uint32_t page_size, unsigned char *d,
-                       const char **why)
+static long din_encode(const vmm_ref_t *r, uint32_t page_size, uint64_t seq,
+                       unsigned char *d, const char **why)
 {
+    (void)seq;
     (void)page_size;
     (void)why;
     d[0] = (unsigned char)('0' + r->op);   /* VMM_OP_* match din labels 0..2 */

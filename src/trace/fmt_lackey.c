@@ -65,9 +65,10 @@ VMM_TEXT_READ_FN lackey_read(vmm_trace_t *t, vmm_ref_t *buf, size_t n, vmm_err_t
     return vmm_text_read(t, buf, n, err, lackey_parse);
 }
 
-static long lackey_encode(const vmm_ref_t *r, uint32_t page_size, unsigned char *d,
-                          const char **why)
+static long lackey_encode(const vmm_ref_t *r, uint32_t page_size, uint64_t seq,
+                          unsigned char *d, const char **why)
 {
+    (void)seq;
     (void)page_size;
     (void)why;
     static const char lead[3][3] = {{' ', 'L', ' '}, {' ', 'S', ' '}, {'I', ' ', ' '}};
@@ -83,6 +84,7 @@ static long lackey_encode(const vmm_ref_t *r, uint32_t page_size, unsigned char 
 
 const vmm_fmt_ops_t vmm_fmt_lackey = {
     .name = "lackey",
+    .flags = VMM_FMT_KEEPS_SIZE,
     .shape = "I|L|S|M addr,size",
     .parse = lackey_parse,
     .read = lackey_read,

@@ -36,9 +36,10 @@ VMM_TEXT_READ_FN pages_read(vmm_trace_t *t, vmm_ref_t *buf, size_t n, vmm_err_t 
     return vmm_text_read(t, buf, n, err, pages_parse);
 }
 
-static long pages_encode(const vmm_ref_t *r, uint32_t page_size, unsigned char *d,
-                         const char **why)
+static long pages_encode(const vmm_ref_t *r, uint32_t page_size, uint64_t seq,
+                         unsigned char *d, const char **why)
 {
+    (void)seq;
     (void)why;
     size_t n = vmm_put_dec(d, r->addr / page_size);
     d[n++] = '\n';
@@ -47,6 +48,7 @@ static long pages_encode(const vmm_ref_t *r, uint32_t page_size, unsigned char *
 
 const vmm_fmt_ops_t vmm_fmt_pages = {
     .name = "pages",
+    .flags = VMM_FMT_PAGED,
     .shape = "page-number",
     .parse = pages_parse,
     .read = pages_read,

@@ -59,9 +59,10 @@ VMM_TEXT_READ_FN vmm_read(vmm_trace_t *t, vmm_ref_t *buf, size_t n, vmm_err_t *e
     return vmm_text_read(t, buf, n, err, vmm_parse);
 }
 
-static long vmm_encode(const vmm_ref_t *r, uint32_t page_size, unsigned char *d,
-                       const char **why)
+static long vmm_encode(const vmm_ref_t *r, uint32_t page_size, uint64_t seq,
+                       unsigned char *d, const char **why)
 {
+    (void)seq;
     (void)page_size;
     (void)why;
     size_t n = vmm_put_dec(d, r->asid);

@@ -1,18 +1,17 @@
-/* Byte source for trace readers: a file or stdin, plain or zstd-compressed,
- * read in blocks of VMM_SRC_BLOCK bytes so the whole trace is never in
- * memory.
+/* Byte source for trace readers: a file or stdin, plain or compressed
+ * (zstd, gzip or xz: codec_*.c), read in blocks of VMM_SRC_BLOCK bytes so
+ * the whole trace is never in memory.
  *
- * zstd is recognised by its frame magic (28 B5 2F FD, or a skippable
- * frame) on any input, whatever its name; a name ending in ".zst" must
- * hold zstd data. Decompression uses libzstd's streaming API with the
- * library's allocator, so allocation-failure tests reach zstd's buffers.
+ * A compression is recognised by its magic on any input, whatever its
+ * name; a name ending in a codec's extension (".zst", ".gz", ".xz") must
+ * hold that codec's data. One loop (cfill) drives every decoder.
  *
  * Invariants: unread decoded bytes are buf[pos..len), len <= VMM_SRC_BLOCK,
  * and buf has one spare byte after VMM_SRC_BLOCK (text readers put a '\n'
  * there for a final line without one) and VMM_SRC_PAD zeroed bytes after
- * that, so parsers may read a few bytes past a line. `base` is the stream offset of
- * buf[0], so error offsets count decoded bytes, as vmmsim/error.h says. */
-#define ZSTD_STATIC_LINKING_ONLY
+ * that, so parsers may read a few bytes past a line. `base` is the stream
+ * offset of buf[0], so error offsets count decoded bytes, as
+ * vmmsim/error.h says. */
 #include "trace/trace_int.h"
 #include "util/alloc.h"
 #include <errno.h>
@@ -21,24 +20,27 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include <zstd.h>
-#include <zstd_errors.h>
 
 #define ZIN_BLOCK (256u << 10)   /* compressed bytes read per call */
+#define HEAD 6                   /* bytes read to look for a magic (xz's is 6) */
 
-void *vmm_zstd_alloc(void *opaque, size_t n)
+static const vmm_codec_ops_t *const codecs[] = {
+    &vmm_codec_zstd, &vmm_codec_gzip, &vmm_codec_xz, NULL,
+};
+
+static int ends_with(const char *s, const char *suffix)
 {
-    (void)opaque;
-    return vmm_malloc(n);
+    size_t n = strlen(s), m = strlen(suffix);
+    return n >= m && !strcmp(s + n - m, suffix);
 }
 
-void vmm_zstd_free(void *opaque, void *p)
+const vmm_codec_ops_t *vmm_codec_by_ext(const char *path)
 {
-    (void)opaque;
-    vmm_free(p);
+    for (size_t i = 0; codecs[i]; i++)
+        if (ends_with(path, codecs[i]->ext))
+            return codecs[i];
+    return NULL;
 }
-
-static const ZSTD_customMem zmem = {vmm_zstd_alloc, vmm_zstd_free, NULL};
 
 /* read(2) that retries on EINTR. Returns bytes, 0 at EOF, -1 on error. */
 static ssize_t read_some(int fd, void *p, size_t n)
@@ -56,13 +58,19 @@ static int read_error(vmm_src_t *s, vmm_err_t *err)
                        "read failed: %s", strerror(errno));
 }
 
-static int zstd_error(vmm_src_t *s, size_t r, vmm_err_t *err)
+static int codec_error(vmm_src_t *s, int r, const char *why, vmm_err_t *err)
 {
-    if (ZSTD_getErrorCode(r) == ZSTD_error_memory_allocation)
-        return vmm_err_set(err, VMM_ENOMEM, s->name, 0, -1, "out of memory in zstd");
-    return vmm_err_set(err, VMM_EFORMAT, s->name, 0, (int64_t)(s->base + s->len),
-                       "corrupt zstd stream (compressed byte %llu): %s",
-                       (unsigned long long)(s->zin_off + s->zin_pos), ZSTD_getErrorName(r));
+    const char *name = s->codec->name;
+    int64_t at = (int64_t)(s->base + s->len);
+    if (r == VMM_C_NOMEM)
+        return vmm_err_set(err, VMM_ENOMEM, s->name, 0, -1, "out of memory in %s", name);
+    if (r == VMM_C_TRUNC)
+        return vmm_err_set(err, VMM_EFORMAT, s->name, 0, at,
+                           "truncated %s stream (input ends inside a %s)", name,
+                           s->codec->unit);
+    return vmm_err_set(err, VMM_EFORMAT, s->name, 0, at,
+                       "corrupt %s stream (compressed byte %llu): %s", name,
+                       (unsigned long long)(s->zin_off + s->zin_pos), why);
 }
 
 /* Refill the compressed buffer when it is empty. */
@@ -80,37 +88,32 @@ static int zin_refill(vmm_src_t *s, vmm_err_t *err)
     return 0;
 }
 
-/* Decompress into buf[len..cap) until it is full or the input ends. A
- * stream that ends inside a frame is an error, not a short trace. */
-static long zfill(vmm_src_t *s, vmm_err_t *err)
+/* Decompress into buf[len..BLOCK) until it is full or the stream ends. A
+ * stream that ends inside a frame (member, stream) is an error, not a
+ * short trace. */
+static long cfill(vmm_src_t *s, vmm_err_t *err)
 {
-    ZSTD_outBuffer out = {s->buf + s->len, VMM_SRC_BLOCK - s->len, 0};
-    while (out.pos < out.size) {
+    vmm_cout_t out = {(unsigned char *)s->buf, VMM_SRC_BLOCK, s->len};
+    size_t start = s->len;
+    while (out.pos < out.size && !s->cend) {
         int rc = zin_refill(s, err);
         if (rc)
             return rc;
-        int at_end = s->zin_pos == s->zin_len;   /* only when zin_eof */
-        if (at_end && s->zret == 0)
-            break;   /* every frame complete */
-        size_t before = out.pos;
-        ZSTD_inBuffer in = {s->zin, s->zin_len, s->zin_pos};
-        size_t r = ZSTD_decompressStream(s->zs, &out, &in);
+        int finish = s->zin_eof && s->zin_pos == s->zin_len;
+        vmm_cin_t in = {s->zin, s->zin_len, s->zin_pos};
+        const char *why = "";
+        int r = s->codec->decode(s->cst, &in, &out, finish, &why);
         s->zin_pos = in.pos;
-        if (ZSTD_isError(r)) {
-            s->len += out.pos;
-            return zstd_error(s, r, err);
-        }
-        s->zret = r;
-        if (at_end && out.pos == before && r != 0) {
-            s->len += out.pos;
-            return vmm_err_set(err, VMM_EFORMAT, s->name, 0, (int64_t)(s->base + s->len),
-                               "truncated zstd stream (input ends inside a frame)");
-        }
+        s->len = out.pos;
+        if (r < 0)
+            return codec_error(s, r, why, err);
+        if (r == VMM_C_END)
+            s->cend = 1;
     }
-    s->len += out.pos;
-    if (out.pos == 0)
+    size_t got = s->len - start;
+    if (got == 0)
         s->eof = 1;
-    return (long)out.pos;
+    return (long)got;
 }
 
 long vmm_src_fill(vmm_src_t *s, vmm_err_t *err)
@@ -123,20 +126,14 @@ long vmm_src_fill(vmm_src_t *s, vmm_err_t *err)
     }
     if (s->eof || s->len == VMM_SRC_BLOCK)
         return 0;
-    if (s->zs)
-        return zfill(s, err);
+    if (s->codec)
+        return cfill(s, err);
     ssize_t r = read_some(s->fd, s->buf + s->len, VMM_SRC_BLOCK - s->len);
     if (r < 0)
         return read_error(s, err);
     s->len += (size_t)r;
     s->eof = r == 0;
     return (long)r;
-}
-
-static int ends_with(const char *s, const char *suffix)
-{
-    size_t n = strlen(s), m = strlen(suffix);
-    return n >= m && !strcmp(s + n - m, suffix);
 }
 
 static int open_fd(vmm_src_t *s, const char *path, vmm_err_t *err)
@@ -161,11 +158,11 @@ static int open_fd(vmm_src_t *s, const char *path, vmm_err_t *err)
     return 0;
 }
 
-/* Read the first 4 bytes (or fewer at EOF) into buf to look for zstd. */
+/* Read the first HEAD bytes (or fewer at EOF) into buf to look for a magic. */
 static int read_head(vmm_src_t *s, vmm_err_t *err)
 {
-    while (s->len < 4) {
-        ssize_t r = read_some(s->fd, s->buf + s->len, 4 - s->len);
+    while (s->len < HEAD) {
+        ssize_t r = read_some(s->fd, s->buf + s->len, HEAD - s->len);
         if (r < 0)
             return read_error(s, err);
         if (r == 0) {
@@ -177,17 +174,19 @@ static int read_head(vmm_src_t *s, vmm_err_t *err)
     return 0;
 }
 
-/* The head is a zstd frame: move it to the compressed buffer. */
-static int start_zstd(vmm_src_t *s, vmm_err_t *err)
+/* The head starts a compressed stream: move it to the compressed buffer. */
+static int start_codec(vmm_src_t *s, const vmm_codec_ops_t *c, vmm_err_t *err)
 {
+    s->codec = c;
     s->zin = vmm_malloc(ZIN_BLOCK);
-    s->zs = ZSTD_createDStream_advanced(zmem);
-    if (!s->zin || !s->zs)
+    s->cst = c->dec_create();
+    if (!s->zin || !s->cst)
         return vmm_err_set(err, VMM_ENOMEM, s->name, 0, -1, "out of memory");
     memcpy(s->zin, s->buf, s->len);
     s->zin_len = s->len;
+    s->zin_eof = s->eof;
     s->len = 0;
-    s->zret = 1;   /* a frame has started */
+    s->eof = 0;   /* the compressed stream decides */
     return 0;
 }
 
@@ -205,15 +204,18 @@ int vmm_src_open(vmm_src_t *s, const char *path, vmm_err_t *err)
     }
     if (!rc)
         rc = read_head(s, err);
-    if (!rc && s->len == 4 && ZSTD_isFrame(s->buf, 4))
-        rc = start_zstd(s, err);
-    else if (!rc && ends_with(path, ".zst") && s->len > 0)
-        rc = vmm_err_set(err, VMM_EFORMAT, s->name, 0, 0,
-                         "not a zstd stream (expected magic 28 b5 2f fd)");
-    if (!rc && s->zs) {
-        s->eof = 0;   /* the compressed stream decides */
-        long r = zfill(s, err);
-        rc = r < 0 ? (int)r : 0;
+    const vmm_codec_ops_t *c = NULL;
+    for (size_t i = 0; !rc && codecs[i] && !c; i++)
+        if (codecs[i]->is_magic((const unsigned char *)s->buf, s->len))
+            c = codecs[i];
+    const vmm_codec_ops_t *named = rc ? NULL : vmm_codec_by_ext(path);
+    if (!rc && named && named != c && s->len > 0)
+        rc = vmm_err_set(err, VMM_EFORMAT, s->name, 0, 0, "not a%s %s stream (expected magic %s)",
+                         named->name[0] == 'x' ? "n" : "", named->name, named->magic_text);
+    if (!rc && c) {
+        rc = start_codec(s, c, err);
+        long r = rc ? 0 : cfill(s, err);
+        rc = r < 0 ? (int)r : rc;
     } else if (!rc && !s->eof) {
         long r = vmm_src_fill(s, err);
         rc = r < 0 ? (int)r : 0;
@@ -229,8 +231,10 @@ void vmm_src_close(vmm_src_t *s)
         close(s->fd);
     s->fd = -1;
     s->own_fd = 0;
-    ZSTD_freeDStream(s->zs);
-    s->zs = NULL;
+    if (s->codec && s->cst)
+        s->codec->dec_free(s->cst);
+    s->cst = NULL;
+    s->codec = NULL;
     vmm_free(s->zin);
     s->zin = NULL;
     vmm_free(s->buf);

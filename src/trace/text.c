@@ -1,7 +1,8 @@
-/* Line machinery shared by the text formats (vmm, lackey, pages, din):
+/* Line machinery shared by the text formats (vmm, lackey, pages, din, msr,
+ * perf, hex, csv):
  * a window of whole lines over the byte source, the common skip rules
- * (blank lines, '#' comments, valgrind's "==pid==" banner lines) and the
- * error messages for bad lines.
+ * (blank lines, '#' comments, valgrind's "==pid==" banner lines and the
+ * "--pid--" lines of valgrind -v) and the error messages for bad lines.
  *
  * The window is found once per block with memrchr for the last '\n', so
  * the per-line parsers never look for line ends or check bounds; a line
@@ -90,7 +91,14 @@ int vmm_text_skip(const char *p, const char *lim, const char **next)
         *next = q + 1;
         return VMM_TP_SKIP;
     }
-    if (*q == '#' || (q[0] == '=' && q[1] == '=')) {
+    int skip = *q == '#' || (q[0] == '=' && q[1] == '=');
+    if (!skip && q[0] == '-' && q[1] == '-') {   /* valgrind -v: "--1234-- ..." */
+        const char *d = q + 2;
+        while ((unsigned)((unsigned char)*d - '0') <= 9)
+            d++;
+        skip = d > q + 2 && d[0] == '-' && d[1] == '-';
+    }
+    if (skip) {
         const char *nl = memchr(q, '\n', (size_t)(lim - q));
         *next = nl + 1;
         return VMM_TP_SKIP;
@@ -168,8 +176,11 @@ int vmm_text_error(vmm_trace_t *t, const char *p, const char *lim, int kind, vmm
     excerpt(p, len, ex, sizeof ex);
     if (!t->ops)
         return vmm_err_set(err, VMM_EFORMAT, name, line, off,
-                           "cannot detect the trace format from '%s' (known: vmm, lackey, "
-                           "pages, din, bin)", ex);
+                           "cannot detect the trace format from '%s' (known: %s)%s", ex,
+                           vmm_fmt_list(0),
+                           memchr(p, ',', len) || memchr(p, '\t', len)
+                               ? "; csv needs a header naming its columns, or --csv-cols"
+                               : "");
     switch (kind) {
     case VMM_TP_RANGE64:
         return vmm_err_set(err, VMM_ERANGE, name, line, off,

@@ -4,8 +4,9 @@
  *
  * Invariants:
  * - A source holds at most VMM_SRC_BLOCK decoded bytes (plus one spare byte
- *   and VMM_SRC_PAD bytes of slack) and, for zstd input, one compressed
- *   block: memory is constant in the length of the trace.
+ *   and VMM_SRC_PAD bytes of slack) and, for compressed input, one
+ *   compressed block and the codec's state: memory is constant in the
+ *   length of the trace.
  * - For text formats, buf[pos..lim) of the source always holds whole lines,
  *   each ending in '\n'; the last line of a file without a final newline
  *   gets one appended in the spare byte. Line parsers may therefore scan
@@ -35,7 +36,55 @@
 #define VMM_BIN_RECORD 16          /* bytes per record */
 #define VMM_BIN_MAX_HEADER 4096    /* larger header_size fields are rejected */
 
-struct ZSTD_DCtx_s;
+/* ---- compression codecs (codec_zstd.c, codec_gzip.c, codec_xz.c) ----- */
+
+/* Bytes in and out of one codec step, as zstd's buffers: p[pos..size). */
+typedef struct vmm_cin {
+    const unsigned char *p;
+    size_t size, pos;
+} vmm_cin_t;
+
+typedef struct vmm_cout {
+    unsigned char *p;
+    size_t size, pos;
+} vmm_cout_t;
+
+/* What a codec step returns. */
+enum {
+    VMM_C_OK = 0,        /* progress, or more input needed */
+    VMM_C_END = 1,       /* decoder: the stream is complete; encoder: finished */
+    VMM_C_TRUNC = -1,    /* decoder: the input ended inside a frame/member/stream */
+    VMM_C_CORRUPT = -2,  /* decoder: bad data; *why says what */
+    VMM_C_NOMEM = -3,    /* allocation failed */
+    VMM_C_FAIL = -4,     /* encoder failure; *why says what */
+};
+
+/* One compression format: recognised by magic on input and by file-name
+ * extension on both sides. A decoder is fed all the compressed bytes in
+ * order; `finish` tells it that no bytes follow the ones it is given, so
+ * it can tell a complete stream (END) from a truncated one (TRUNC).
+ * Several concatenated frames, members or streams decode as one. States
+ * are allocated through vmm_malloc, so allocation-failure tests reach them. */
+typedef struct vmm_codec_ops {
+    const char *name;            /* "zstd" */
+    const char *ext;             /* ".zst" */
+    const char *magic_text;      /* for messages: "28 b5 2f fd" */
+    const char *unit;            /* what a truncated input ends inside: "frame" */
+    /* do the first n (>= 6, or the whole input when shorter) bytes start a stream? */
+    int (*is_magic)(const unsigned char *p, size_t n);
+    void *(*dec_create)(void);                       /* NULL when out of memory */
+    int (*decode)(void *st, vmm_cin_t *in, vmm_cout_t *out, int finish, const char **why);
+    void (*dec_free)(void *st);
+    void *(*enc_create)(void);                       /* NULL when out of memory */
+    /* compress in; with `end`, finish the stream and return END when done */
+    int (*encode)(void *st, vmm_cin_t *in, vmm_cout_t *out, int end, const char **why);
+    void (*enc_free)(void *st);
+} vmm_codec_ops_t;
+
+extern const vmm_codec_ops_t vmm_codec_zstd, vmm_codec_gzip, vmm_codec_xz;
+
+/* The codec whose extension ends `path`, or NULL. */
+const vmm_codec_ops_t *vmm_codec_by_ext(const char *path);
 
 /* ---- byte source (source.c) ------------------------------------------ */
 
@@ -43,11 +92,12 @@ typedef struct vmm_src {
     char name[256];              /* file name for messages ("<stdin>" for "-") */
     int fd;                      /* -1 when closed */
     int own_fd;                  /* close fd at the end (not stdin) */
-    struct ZSTD_DCtx_s *zs;      /* non-NULL when the input is zstd */
+    const vmm_codec_ops_t *codec;  /* non-NULL when the input is compressed */
+    void *cst;                   /* the codec's decoder state */
+    int cend;                    /* the compressed stream is complete */
     unsigned char *zin;          /* compressed bytes read, not yet decoded */
     size_t zin_pos, zin_len;
     uint64_t zin_off;            /* compressed bytes consumed before zin[0] */
-    size_t zret;                 /* last ZSTD_decompressStream hint; 0 = frame done */
     int zin_eof;                 /* no more compressed bytes */
     char *buf;                   /* decoded bytes; BLOCK + 1 + PAD allocated */
     size_t pos, len;             /* unread bytes are buf[pos..len) */
@@ -55,24 +105,19 @@ typedef struct vmm_src {
     int eof;                     /* no more decoded bytes will come */
 } vmm_src_t;
 
-/* Open `path` ("-" = stdin), recognise zstd by its magic, and read the
- * first bytes. On failure the source is closed and err filled. */
+/* Open `path` ("-" = stdin), recognise a compression by its magic, and
+ * read the first bytes. On failure the source is closed and err filled. */
 int vmm_src_open(vmm_src_t *s, const char *path, vmm_err_t *err);
 
 /* Move the unread bytes to the front of the buffer and append more: one
  * read(2) for plain input (a pipe may give little), until the block is full
- * or the stream ends for zstd. Returns the number of bytes added, 0 at end
+ * or the stream ends for compressed input. Returns the number of bytes added, 0 at end
  * of input (or if the block is already full, which callers never let
  * happen), or a VMM_E* code. */
 long vmm_src_fill(vmm_src_t *s, vmm_err_t *err);
 
 /* Free the buffers and close the file. Safe on a zeroed or closed source. */
 void vmm_src_close(vmm_src_t *s);
-
-/* libzstd allocator hooks (a ZSTD_customMem) that go through vmm_malloc,
- * so allocation-failure tests reach zstd's buffers too. */
-void *vmm_zstd_alloc(void *opaque, size_t n);
-void vmm_zstd_free(void *opaque, void *p);
 
 /* Stream offset of the next unread byte. */
 static inline uint64_t vmm_src_offset(const vmm_src_t *s) { return s->base + s->pos; }
@@ -83,10 +128,13 @@ typedef struct vmm_fmt_ops vmm_fmt_ops_t;
 
 struct vmm_trace {
     const vmm_fmt_ops_t *ops;    /* the format being read */
+    const char *shown;           /* format name reported (ops->name, or a merge's) */
     vmm_src_t src;
+    void *st;                    /* the format's state (ops->state_size bytes, zeroed) */
     size_t lim;                  /* text: buf[pos..lim) holds whole lines */
     uint64_t line;               /* text: lines consumed so far */
-    uint32_t page_size;          /* opts (pages) or header (bin); 0 unknown */
+    uint32_t page_size;          /* opts (page formats) or header (bin); 0 unknown */
+    int paged;                   /* records are page numbers * page_size */
     int data_only;               /* drop VMM_OP_IFETCH records */
     int failed;                  /* sticky error code returned again, 0 none */
     vmm_err_t saved;             /* the error to repeat */
@@ -110,27 +158,76 @@ enum {
 typedef int (*vmm_line_fn)(const vmm_trace_t *t, const char *p, const char *lim,
                            const char **next, vmm_ref_t *r);
 
-/* One trace format: its reader and its writer. */
+/* Format flags. */
+enum {
+    VMM_FMT_PAGED = 1,        /* records are page numbers (vmm_trace_page_size) */
+    VMM_FMT_KEEPS_SIZE = 2,   /* the writer carries the access size */
+};
+
+/* How many bytes detection buffers for sniff (at least, when the input
+ * has them). */
+#define VMM_SNIFF_BYTES 256
+
+/* One trace format: its reader and its writer (either may be absent).
+ * Detection (trace.c) tries, in registry order: the file name hint, sniff
+ * on the first bytes, then the text parsers (or detect) on the first
+ * meaningful line. */
 struct vmm_fmt_ops {
     const char *name;            /* "lackey" */
     const char *shape;           /* text: line shape quoted in messages; NULL binary */
+    const char *hint;            /* a file name containing this selects the format; NULL none */
+    unsigned flags;              /* VMM_FMT_* */
+    size_t state_size;           /* reader state t->st, allocated zeroed; 0 none */
+    /* binary: do the first n bytes (VMM_SNIFF_BYTES, or the whole input)
+     * look like this format? NULL: not recognised by content */
+    int (*sniff)(const unsigned char *p, size_t n);
     vmm_line_fn parse;           /* text: one line (also used by detection) */
-    int (*open)(vmm_trace_t *t, vmm_err_t *err);   /* header, checks; may be NULL */
+    /* text: does the first meaningful line select this format (a header
+     * that parse cannot judge without state)? Used instead of parse for
+     * detection when set. */
+    int (*detect)(const char *p, const char *lim);
+    /* header, checks, options; may be NULL. `o` is never NULL. */
+    int (*open)(vmm_trace_t *t, const vmm_trace_opts_t *o, vmm_err_t *err);
     long (*read)(vmm_trace_t *t, vmm_ref_t *buf, size_t n, vmm_err_t *err);
-    size_t max_rec;              /* writer: most bytes one encoded record takes */
+    void (*fini)(vmm_trace_t *t);  /* free what open took beyond t->st; may be NULL */
+    size_t max_rec;              /* writer: most bytes one encoded record takes; 0 no writer */
     /* writer: header bytes for `page_size` into dst (<= VMM_BIN_HEADER); may be NULL */
     size_t (*header)(uint32_t page_size, unsigned char *dst);
     /* writer: encode one valid record (op <= 2, size >= 1) into dst; returns
-     * the byte count, or -1 with *why saying what the format cannot carry */
-    long (*encode)(const vmm_ref_t *r, uint32_t page_size, unsigned char *dst,
+     * the byte count, or -1 with *why saying what the format cannot carry.
+     * `seq` counts the records written before this one (vscsi's sn). */
+    long (*encode)(const vmm_ref_t *r, uint32_t page_size, uint64_t seq, unsigned char *dst,
                    const char **why);
 };
 
 extern const vmm_fmt_ops_t vmm_fmt_vmm, vmm_fmt_lackey, vmm_fmt_pages, vmm_fmt_din,
-    vmm_fmt_bin;
+    vmm_fmt_bin, vmm_fmt_vscsi, vmm_fmt_oracle, vmm_fmt_msr, vmm_fmt_csv, vmm_fmt_hex,
+    vmm_fmt_perf;
 
 /* Registry lookup by name (case-insensitive); NULL when unknown. */
 const vmm_fmt_ops_t *vmm_fmt_find(const char *name);
+
+/* "vmm, lackey, ..." : the readable (or, with `writable`, the writable)
+ * formats' names, for messages. Static storage. */
+const char *vmm_fmt_list(int writable);
+
+/* Make sure `n` unread bytes are buffered, unless the input is shorter.
+ * Returns 0 or a VMM_E* code. */
+int vmm_src_want(vmm_src_t *s, size_t n, vmm_err_t *err);
+
+/* The fixed-size record reader shared by the binary formats (bin, vscsi,
+ * oracle). `dec` decodes m >= 1 whole records of `rec` bytes at p (the
+ * first at stream offset `off`) into out, returning how many references
+ * it produced (it may skip records); when input record i is bad it sets
+ * *bad = i and *code, fills err (at its offset) and returns the references
+ * of the records before it; otherwise *bad = m. vmm_rec_read calls it over the
+ * block buffer until n references are out or the input ends; a partial
+ * record at the end is "truncated record: k of rec bytes" at its offset.
+ * Errors are deferred as vmm_trace_defer says. */
+typedef size_t (*vmm_rec_fn)(vmm_trace_t *t, const unsigned char *p, size_t m, uint64_t off,
+                             vmm_ref_t *out, size_t *bad, int *code, vmm_err_t *err);
+long vmm_rec_read(vmm_trace_t *t, vmm_ref_t *out, size_t n, size_t rec, vmm_rec_fn dec,
+                  vmm_err_t *err);
 
 /* Record a reader error so later reads return it again; when `k` records
  * were already decoded in this call, return k and report the error on the
@@ -148,9 +245,10 @@ void vmm_text_begin(vmm_trace_t *t);
  * end of input, or a VMM_E* code (line too long, read error). */
 int vmm_text_window(vmm_trace_t *t, const char **p, const char **lim, vmm_err_t *err);
 
-/* Classify a line no format-specific rule matched: blank lines and lines
- * whose first non-blank characters are '#' or "==" are skipped (SKIP, *next
- * set); anything else is VMM_TP_SYNTAX. */
+/* Classify a line no format-specific rule matched: blank lines, lines
+ * whose first non-blank characters are '#' or "==", and valgrind's verbose
+ * lines "--<digits>--" are skipped (SKIP, *next set); anything else is
+ * VMM_TP_SYNTAX. */
 int vmm_text_skip(const char *p, const char *lim, const char **next);
 
 /* Fill `err` for a bad line starting at p (kind from the parser, or

@@ -1,14 +1,14 @@
 /* Trace writers (see vmmsim/trace.h): records are encoded by the format's
- * ops into a block buffer, optionally compressed with libzstd (a path
- * ending in ".zst"), and written to a temporary file in the destination's
- * directory that vmm_trace_writer_close() renames into place, so a trace
- * file is either complete or absent. "-" writes to stdout directly.
+ * ops into a block buffer, optionally compressed (a path ending in ".zst",
+ * ".gz" or ".xz": codec_*.c), and written to a temporary file in the
+ * destination's directory that vmm_trace_writer_close() renames into
+ * place, so a trace file is either complete or absent. "-" writes to
+ * stdout directly.
  *
  * Invariants: buf holds at most WBUF bytes and always has room for one
  * more record (max_rec) after a flush; once a write fails the writer is
  * failed for good, and closing it with commit removes the partial file
  * and returns the first error. */
-#define ZSTD_STATIC_LINKING_ONLY
 #include "trace/trace_int.h"
 #include "util/alloc.h"
 #include <errno.h>
@@ -16,8 +16,6 @@
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
-#include <zstd.h>
-#include <zstd_errors.h>
 
 #define WBUF (1u << 20)   /* encoded bytes per write */
 
@@ -27,13 +25,16 @@ struct vmm_trace_writer {
     char *path;                /* final name; NULL for stdout */
     char *tmp;                 /* temporary name; NULL for stdout */
     int fd;                    /* -1 when closed */
-    ZSTD_CCtx *zc;             /* non-NULL when compressing */
+    const vmm_codec_ops_t *codec;  /* non-NULL when compressing */
+    void *cst;                 /* its encoder state */
     unsigned char *buf;        /* encoded bytes not yet written */
     size_t len;
     unsigned char *zbuf;       /* compressed output block */
     size_t zcap;
     uint32_t page_size;        /* header, and the divisor for "pages" */
     uint64_t nrec;             /* records accepted, for messages */
+    uint64_t dropped;          /* records of size > 1 whose size the format drops */
+    uint64_t spanning;         /* of those, the ones that crossed a page boundary */
     int failed;                /* sticky error code, 0 none */
     vmm_err_t saved;           /* its message */
 };
@@ -63,42 +64,37 @@ static int write_all(vmm_trace_writer_t *w, const unsigned char *p, size_t n, vm
     return 0;
 }
 
-static int zstd_fail(vmm_trace_writer_t *w, size_t r, vmm_err_t *err)
+static int codec_fail(vmm_trace_writer_t *w, int r, const char *why, vmm_err_t *err)
 {
-    int code = ZSTD_getErrorCode(r) == ZSTD_error_memory_allocation ? VMM_ENOMEM : VMM_EIO;
-    vmm_err_set(&w->saved, code, w->name, 0, -1, "zstd compression failed: %s",
-                ZSTD_getErrorName(r));
+    int code = r == VMM_C_NOMEM ? VMM_ENOMEM : VMM_EIO;
+    vmm_err_set(&w->saved, code, w->name, 0, -1, "%s compression failed: %s", w->codec->name,
+                why);
     return fail(w, code, err);
 }
 
-/* Write out the buffer; `end` also finishes the zstd frame. */
+/* Write out the buffer; `end` also finishes the compressed stream. */
 static int flush(vmm_trace_writer_t *w, int end, vmm_err_t *err)
 {
-    if (!w->zc) {
+    if (!w->codec) {
         int rc = write_all(w, w->buf, w->len, err);
         w->len = 0;
         return rc;
     }
-    ZSTD_inBuffer in = {w->buf, w->len, 0};
+    vmm_cin_t in = {w->buf, w->len, 0};
     for (;;) {
-        ZSTD_outBuffer out = {w->zbuf, w->zcap, 0};
-        size_t r = ZSTD_compressStream2(w->zc, &out, &in, end ? ZSTD_e_end : ZSTD_e_continue);
-        if (ZSTD_isError(r))
-            return zstd_fail(w, r, err);
+        vmm_cout_t out = {w->zbuf, w->zcap, 0};
+        const char *why = "";
+        int r = w->codec->encode(w->cst, &in, &out, end, &why);
+        if (r < 0)
+            return codec_fail(w, r, why, err);
         int rc = write_all(w, w->zbuf, out.pos, err);
         if (rc)
             return rc;
-        if (end ? r == 0 : in.pos == in.size)
+        if (end ? r == VMM_C_END : in.pos == in.size)
             break;
     }
     w->len = 0;
     return 0;
-}
-
-static int ends_with(const char *s, const char *suffix)
-{
-    size_t n = strlen(s), m = strlen(suffix);
-    return n >= m && !strcmp(s + n - m, suffix);
 }
 
 /* Create "<path>.tmp.<pid>.<n>" exclusively, next to the destination so
@@ -127,16 +123,16 @@ static int open_tmp(vmm_trace_writer_t *w, const char *path, vmm_err_t *err)
     return vmm_err_set(err, code, w->name, 0, -1, "cannot create: %s", strerror(e));
 }
 
-static int start_zstd(vmm_trace_writer_t *w, vmm_err_t *err)
+#define ZBUF (128u << 10)   /* compressed bytes per write */
+
+static int start_codec(vmm_trace_writer_t *w, const vmm_codec_ops_t *c, vmm_err_t *err)
 {
-    ZSTD_customMem mem = {vmm_zstd_alloc, vmm_zstd_free, NULL};
-    w->zcap = ZSTD_CStreamOutSize();
+    w->codec = c;
+    w->zcap = ZBUF;
     w->zbuf = vmm_malloc(w->zcap);
-    w->zc = ZSTD_createCCtx_advanced(mem);
-    if (!w->zbuf || !w->zc)
+    w->cst = c->enc_create();
+    if (!w->zbuf || !w->cst)
         return vmm_err_set(err, VMM_ENOMEM, w->name, 0, -1, "out of memory");
-    /* a checksum lets readers tell a damaged file from a short trace */
-    ZSTD_CCtx_setParameter(w->zc, ZSTD_c_checksumFlag, 1);
     return 0;
 }
 
@@ -152,7 +148,8 @@ static int start(vmm_trace_writer_t *w, const char *path, vmm_err_t *err)
         int rc = open_tmp(w, path, err);
         if (rc)
             return rc;
-        if (ends_with(path, ".zst") && (rc = start_zstd(w, err)))
+        const vmm_codec_ops_t *c = vmm_codec_by_ext(path);
+        if (c && (rc = start_codec(w, c, err)))
             return rc;
     }
     if (w->ops->header)
@@ -166,7 +163,8 @@ static void destroy(vmm_trace_writer_t *w)
         close(w->fd);
     if (w->tmp)
         unlink(w->tmp);
-    ZSTD_freeCCtx(w->zc);
+    if (w->codec && w->cst)
+        w->codec->enc_free(w->cst);
     vmm_free(w->zbuf);
     vmm_free(w->buf);
     vmm_free(w->tmp);
@@ -185,8 +183,12 @@ int vmm_trace_writer_open(const char *path, const char *format, uint32_t page_si
     const vmm_fmt_ops_t *f = vmm_fmt_find(format);
     if (!f)
         return vmm_err_set(err, VMM_ENOENT, path, 0, -1,
-                           "unknown trace format '%s' (known: vmm, lackey, pages, din, bin)",
-                           format ? format : "(null)");
+                           "unknown trace format '%s' (writable: %s)",
+                           format ? format : "(null)", vmm_fmt_list(1));
+    if (!f->encode)
+        return vmm_err_set(err, VMM_EUNSUP, path, 0, -1,
+                           "the %s format is read only (writable: %s)", f->name,
+                           vmm_fmt_list(1));
     vmm_trace_writer_t *w = vmm_calloc(1, sizeof *w);
     if (!w)
         return vmm_err_set(err, VMM_ENOMEM, path, 0, -1, "out of memory");
@@ -226,13 +228,24 @@ int vmm_trace_write(vmm_trace_writer_t *w, const vmm_ref_t *refs, size_t n, vmm_
             return bad_record(w, VMM_EINVAL, "size 0", err);
         if (w->len + f->max_rec > WBUF && flush(w, 0, err))
             return w->failed;
-        long b = f->encode(r, w->page_size, w->buf + w->len, &why);
+        long b = f->encode(r, w->page_size, w->nrec, w->buf + w->len, &why);
         if (b < 0)
             return bad_record(w, VMM_ERANGE, why, err);
         w->len += (size_t)b;
         w->nrec++;
+        if (r->size > 1 && !(f->flags & VMM_FMT_KEEPS_SIZE)) {
+            w->dropped++;
+            w->spanning += (r->addr % w->page_size) + (r->size - 1) >= w->page_size;
+        }
     }
     return 0;
+}
+
+uint64_t vmm_trace_writer_dropped_sizes(const vmm_trace_writer_t *w, uint64_t *spanning)
+{
+    if (spanning)
+        *spanning = w ? w->spanning : 0;
+    return w ? w->dropped : 0;
 }
 
 /* Flush, close and rename; returns 0 or the first error. */

@@ -89,6 +89,11 @@ expect 2 "bin-trunc-record.bin: byte" -- sim -t "$tmp/bin-trunc-record.bin"
 seq 1 20000 | zstd -q -c >"$tmp/full.zst"
 head -c 200 "$tmp/full.zst" >"$tmp/trunc.zst"
 expect 2 "trunc.zst" -- sim -t "$tmp/trunc.zst" --format pages
+for c in gzip xz; do
+    seq 1 20000 | $c -c >"$tmp/full.$c"
+    head -c 200 "$tmp/full.$c" >"$tmp/trunc-$c.txt.$c"
+    expect 2 "trunc-$c.txt.$c: byte" -- sim -t "$tmp/trunc-$c.txt.$c" --format pages
+done
 # the tests/data corpus, when present: every bad-* file must exit 2
 for f in "$data"/bad-*; do
     [ -e "$f" ] || continue
@@ -104,21 +109,23 @@ ls "$tmp"/keep.json.tmp.* >/dev/null 2>&1 && bad "temporary output left behind" 
 # --- round trips: the same page counts in every format ---------------------
 faults() { "$VMMSIM" sim "$@" --frames 64 --policy lru --json - 2>/dev/null |
            python3 -c 'import json,sys; d=json.load(sys.stdin); print(d["page_faults"], d["total_accesses"])'; }
-# round_trip TRACE FMT...: convert to each format (plain and .zst) and back to
-# vmm text; every copy must give the same faults and references.
+# round_trip TRACE FMT...: convert to each format (plain, and compressed with
+# each extension in $exts) and back to bin; every copy must give the same
+# faults and references.
+exts=".zst"
 round_trip() {
     local trace=$1 want got fmt ext out
     shift
     want=$(faults -t "$trace")
     for fmt in "$@"; do
-        for ext in "" .zst; do
+        for ext in "" $exts; do
             out="$tmp/rt.$fmt$ext"
             "$VMMSIM" convert "$trace" "$out" --to "$fmt" 2>"$tmp/err" ||
                 { bad "convert to $fmt$ext: $(cat "$tmp/err")"; continue; }
             got=$(faults -t "$out" --format "$fmt")
             [ "$got" = "$want" ] && ok || bad "round trip via $fmt$ext: '$got' != '$want'"
-            "$VMMSIM" convert "$out" "$tmp/back.vmm" --format "$fmt" --to vmm 2>/dev/null
-            got=$(faults -t "$tmp/back.vmm")
+            "$VMMSIM" convert "$out" "$tmp/back.bin" --format "$fmt" 2>/dev/null
+            got=$(faults -t "$tmp/back.bin")
             [ "$got" = "$want" ] && ok || bad "round trip via $fmt$ext and back: '$got' != '$want'"
         done
     done
@@ -127,14 +134,66 @@ round_trip() {
 }
 # several processes: the formats that carry a pid
 "$VMMSIM" gen -t random -n 20000 -p 3 -s 7 -o "$tmp/multi.vmm" 2>"$tmp/err" || bad "gen: $(cat "$tmp/err")"
-round_trip "$tmp/multi.vmm" bin vmm
+round_trip "$tmp/multi.vmm" bin vmm msr csv
 # one process: every format (lackey, din and pages have no pid)
 "$VMMSIM" gen -t working_set -n 20000 -p 1 -s 3 -o "$tmp/one.vmm" 2>"$tmp/err" || bad "gen: $(cat "$tmp/err")"
-round_trip "$tmp/one.vmm" bin vmm lackey din pages
+exts=".zst .gz .xz"
+round_trip "$tmp/one.vmm" bin vmm lackey din pages vscsi hex msr csv
+exts=""
+# the new formats' samples, read and written back by every format that
+# carries what they hold
+round_trip "$data/trace-msr.csv" bin msr csv
+round_trip "$data/trace-perf-mem.txt" bin vmm msr csv
+round_trip "$data/trace-cp.vscsi" bin vscsi pages
+round_trip "$data/trace-lackey-v-a.txt" bin lackey csv
 # a real trace: lackey -> bin -> lackey keeps every count
 want=$(faults -t "$here/../../examples/sort.lackey.zst")
 "$VMMSIM" convert "$here/../../examples/sort.lackey.zst" "$tmp/sort.bin" 2>/dev/null
 [ "$(faults -t "$tmp/sort.bin")" = "$want" ] && ok || bad "sort.lackey.zst via bin"
+
+# --- the formats of issue #9: options and their errors --------------------
+expect 2 "csv columns 'bogus=1'" -- sim -t "$data/trace-csv.csv" --csv-cols bogus=1
+expect 2 "exactly one of obj and addr" -- sim -t "$data/trace-csv.csv" --csv-cols size=3
+expect 2 "--csv-delim: expected one character" -- sim -t "$data/trace-csv.csv" --csv-delim ab
+expect 2 "--csv-header: expected auto, yes or no" -- sim -t "$data/trace-csv.csv" --csv-header maybe
+expect 2 "--block-map: expected id or bytes" -- sim -t "$data/trace-cp.vscsi" --block-map pages
+expect 2 "--burst: expected" -- convert "$data/trace-lackey-v-a.txt" "$data/trace-lackey-v-b.txt" "$tmp/m.bin" --burst 0
+expect 2 "the perf format is read only" -- convert "$data/trace-lackey.txt" "$tmp/x.perf" --to perf
+expect 2 "unknown trace format 'parquet' (writable: vmm, lackey" -- convert "$data/trace-lackey.txt" "$tmp/x" --to parquet
+expect 2 "trace-csv-nohdr.tsv:1: csv trace without a column mapping" -- sim -t "$data/trace-csv-nohdr.tsv" --format csv
+expect 0 "" -- sim -t "$data/trace-csv-nohdr.tsv" --csv-cols asid=1,op=2,addr=3,size=4 --frames 4
+expect 0 "" -- sim -t "$data/trace-csv.csv" --csv-cols time=1,obj=2,size=3 --csv-header yes --frames 4
+expect 0 "" -- sim -t "$data/trace-perf-mem.txt" --frames 4
+expect 0 "" -- sim -t "$data/trace-cp.vscsi" --block-map bytes --frames 4
+expect 0 "" -- sim -t "$data/trace-msr.csv" --block-map id --frames 4
+# formats that drop the access size say so; the others do not
+expect 0 "the pages format drops the access size: 112 of 136 records" -- convert "$data/trace-lackey-v-a.txt" "$tmp/a.pages" --to pages
+expect 0 "none crossed a page boundary" -- convert "$data/trace-lackey-v-a.txt" "$tmp/a.din" --to din
+expect 0 "the 4 that crossed a page boundary now count one page each" -- convert "$data/trace-msr.csv" "$tmp/m.vmm" --to vmm
+"$VMMSIM" convert "$data/trace-lackey-v-a.txt" "$tmp/a.bin" 2>"$tmp/err"
+[ -s "$tmp/err" ] && bad "convert to bin warned: $(cat "$tmp/err")" || ok
+# merging lackey logs: asids 0 and 1 in turn, every record kept, per input in order
+"$VMMSIM" convert "$data/trace-lackey-v-a.txt" "$data/trace-lackey-v-b.txt" "$tmp/ab.vmm" --to vmm 2>/dev/null ||
+    bad "merge: convert failed"
+[ "$(wc -l <"$tmp/ab.vmm")" = $((136 + 23)) ] && ok || bad "merge: $(wc -l <"$tmp/ab.vmm") records"
+[ "$(head -4 "$tmp/ab.vmm" | cut -d' ' -f1 | tr '\n' ' ')" = "0 1 0 1 " ] && ok || bad "merge: turns $(head -4 "$tmp/ab.vmm")"
+"$VMMSIM" convert "$data/trace-lackey-v-b.txt" "$tmp/b.vmm" --to vmm 2>/dev/null
+grep '^1 ' "$tmp/ab.vmm" | sed 's/^1 /0 /' | cmp -s - "$tmp/b.vmm" && ok || bad "merge: input 2's records"
+"$VMMSIM" convert "$data/trace-lackey-v-a.txt" "$data/trace-lackey-v-b.txt" "$tmp/ab5.vmm" --to vmm --burst 5 2>/dev/null
+[ "$(head -6 "$tmp/ab5.vmm" | cut -d' ' -f1 | tr '\n' ' ')" = "0 0 0 0 0 1 " ] && ok || bad "merge --burst 5"
+"$VMMSIM" convert "$data/trace-lackey-v-a.txt" "$data/trace-lackey-v-b.txt" "$tmp/ab.bin" 2>/dev/null
+[ "$(faults -t "$tmp/ab.bin")" = "$(faults -t "$tmp/ab.vmm")" ] && ok || bad "merge: bin and vmm differ"
+expect 2 "no-such.lackey" -- convert "$data/trace-lackey-v-a.txt" "$tmp/no-such.lackey" "$tmp/ab2.bin"
+# CloudPhysics as vscsi and as text: the same page sequence, the same results
+cp="$here/../../../shared/traces"
+if [ -r "$cp/cloudPhysicsIO.vscsi" ]; then
+    want=$("$VMMSIM" sim -t "$cp/cloudPhysicsIO.txt" --policy lru --frames 1024 --json - | python3 -c 'import json,sys; d=json.load(sys.stdin); print(d["page_faults"], d["total_accesses"])')
+    got=$("$VMMSIM" sim -t "$cp/cloudPhysicsIO.vscsi" --policy lru --frames 1024 --json - | python3 -c 'import json,sys; d=json.load(sys.stdin); print(d["page_faults"], d["total_accesses"])')
+    [ "$got" = "$want" ] && [ "$want" = "94816 113872" ] && ok || bad "cloudPhysicsIO.vscsi: '$got', txt: '$want'"
+    "$VMMSIM" convert "$cp/cloudPhysicsIO.vscsi" "$tmp/cp.vscsi.xz" --to vscsi 2>/dev/null
+    got=$("$VMMSIM" sim -t "$tmp/cp.vscsi.xz" --policy lru --frames 1024 --json - | python3 -c 'import json,sys; d=json.load(sys.stdin); print(d["page_faults"], d["total_accesses"])')
+    [ "$got" = "$want" ] && ok || bad "cloudPhysicsIO.vscsi via vscsi.xz: '$got'"
+fi
 
 # --- miss-ratio curves --------------------------------------------------------
 sortz="$here/../../examples/sort.lackey.zst"

@@ -263,7 +263,7 @@ Test(scenario, errors_name_line)
     load_bad("[host]\ntlb = 1:1,1:1,1:1,1:1,1:1\n" VM_OK, VMM_EFORMAT, 2, "TLB");
     load_bad(VM_OK "policy = belady\n", VMM_EFORMAT, 3, "lru");
     load_bad(VM_OK "mrc = magic\n", VMM_EFORMAT, 3, "patent");
-    load_bad(VM_OK "format = csv\n", VMM_EFORMAT, 3, "lackey");
+    load_bad(VM_OK "format = parquet\n", VMM_EFORMAT, 3, "lackey");
     load_bad(VM_OK "numa = preferred:x\n", VMM_EFORMAT, 3, "preferred:N");
     load_bad(VM_OK "affinity = 3-1\n", VMM_EFORMAT, 3, "0-3,6");
     load_bad(VM_OK "weight = 0\n", VMM_EFORMAT, 3, "from 1 to 65535");

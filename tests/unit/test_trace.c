@@ -2,7 +2,9 @@
  * from the small files in tests/data, format detection, block boundaries,
  * the real traces in ../shared/traces (skipped when absent), round trips
  * through every writer, malformed inputs (tests/data/bad-*, listed in
- * tests/data/README.md) and allocation failure.
+ * tests/data/README.md) and allocation failure. The formats of issue #9
+ * (vscsi, oracleGeneral, msr, csv, hex, perf, valgrind -v lackey logs,
+ * merged traces, gzip and xz) have their own section near the end.
  *
  * Paths are relative to the repository root, where `make test` runs. */
 #include <criterion/criterion.h>
@@ -17,6 +19,7 @@
 #include <unistd.h>
 
 #include "test_util.h"
+#include "real_traces.h"
 
 #define REF(a, as, sz, o) ((vmm_ref_t){.addr = (a), .asid = (as), .size = (sz), .op = (o)})
 #define NREFS(a) (sizeof(a) / sizeof((a)[0]))
@@ -290,6 +293,13 @@ Test(trace_detect, each_format)
         {"trace-pages.txt", "pages"},   {"trace-pages-nonl.txt", "pages"},
         {"trace-din.txt", "din"},       {"trace-bin.bin", "bin"},
         {"trace-bin.bin.zst", "bin"},   {"trace-lackey-zstd.dat", "lackey"},
+        {"trace-cp.vscsi", "vscsi"},    {"trace-vscsi-v2.vscsi", "vscsi"},
+        {"trace-oracle.oracleGeneral.bin", "oracleGeneral"},
+        {"trace-msr.csv", "msr"},       {"trace-csv.csv", "csv"},
+        {"trace-csv-addr.csv", "csv"},  {"trace-hex.txt", "hex"},
+        {"trace-perf-mem.txt", "perf"}, {"trace-perf-faults.txt", "perf"},
+        {"trace-lackey-v-a.txt", "lackey"}, {"trace-lackey.txt.gz", "lackey"},
+        {"trace-lackey-gz.dat", "lackey"},  {"trace-lackey.txt.xz", "lackey"},
     };
     for (size_t i = 0; i < NREFS(cases); i++) {
         vmm_trace_t *t;
@@ -304,10 +314,17 @@ Test(trace_detect, each_format)
 Test(trace_detect, formats_list)
 {
     const char *const *f = vmm_trace_formats();
-    const char *want[] = {"vmm", "lackey", "pages", "din", "bin"};
-    for (size_t i = 0; i < 5; i++)
+    const char *want[] = {"vmm", "lackey", "pages", "din", "bin", "vscsi",
+                          "oracleGeneral", "msr", "perf", "hex", "csv"};
+    for (size_t i = 0; i < NREFS(want); i++)
         cr_assert_str_eq(f[i], want[i]);
-    cr_assert_null(f[5]);
+    cr_assert_null(f[NREFS(want)]);
+    /* every format but the read-only ones can be written */
+    const char *const *w = vmm_trace_writable();
+    const char *wwant[] = {"vmm", "lackey", "pages", "din", "bin", "vscsi", "msr", "hex", "csv"};
+    for (size_t i = 0; i < NREFS(wwant); i++)
+        cr_assert_str_eq(w[i], wwant[i]);
+    cr_assert_null(w[NREFS(wwant)]);
 }
 
 /* ---- temporary directories -------------------------------------------- */
@@ -408,6 +425,15 @@ Test(trace_big, block_boundaries, .init = make_tmpdir, .fini = remove_tmpdir)
     cr_assert_eq(vmm_trace_writer_close(w, 1, &e), 0);
     cr_assert_eq(slurp(tmp("big.lackey.zst"), NULL, 4096, got, n, &k, &e), 0, "%s", e.msg);
     check_refs(got, k, want, n);
+    /* and through gzip and xz, whose blocks fall elsewhere */
+    const char *more[] = {"big.lackey.gz", "big.lackey.xz"};
+    for (int i = 0; i < 2; i++) {
+        cr_assert_eq(vmm_trace_writer_open(tmp(more[i]), "lackey", 0, &w, &e), 0);
+        cr_assert_eq(vmm_trace_write(w, want, n, &e), 0);
+        cr_assert_eq(vmm_trace_writer_close(w, 1, &e), 0);
+        cr_assert_eq(slurp(tmp(more[i]), NULL, 999, got, n, &k, &e), 0, "%s", e.msg);
+        check_refs(got, k, want, n);
+    }
     free(want);
     free(got);
 }
@@ -517,6 +543,14 @@ static vmm_ref_t carried(const char *format, vmm_ref_t r, uint32_t ps)
         return REF(r.addr, 0, 1, r.op);
     if (!strcmp(format, "lackey"))
         return REF(r.addr, 0, r.size, r.op);
+    if (!strcmp(format, "vscsi"))
+        return REF(r.addr / ps * ps, 0, 1, r.op == W ? W : R);
+    if (!strcmp(format, "msr"))
+        return REF(r.addr, r.asid, r.size, r.op == W ? W : R);
+    if (!strcmp(format, "hex"))
+        return REF(r.addr, 0, 1, R);
+    if (!strcmp(format, "csv"))
+        return REF(r.addr, r.asid, r.size, r.op);
     return r;   /* bin carries everything */
 }
 
@@ -579,6 +613,36 @@ Test(trace_roundtrip, lackey, .init = make_tmpdir, .fini = remove_tmpdir)
 {
     round_trip("lackey", "rt.lackey", 0);
     round_trip("lackey", "rt.lackey.zst", 0);
+}
+
+Test(trace_roundtrip, vscsi, .init = make_tmpdir, .fini = remove_tmpdir)
+{
+    round_trip("vscsi", "rt.vscsi", 0);
+    round_trip("vscsi", "rt.vscsi.gz", 1);
+}
+
+Test(trace_roundtrip, msr, .init = make_tmpdir, .fini = remove_tmpdir)
+{
+    round_trip("msr", "rt.msr", 0);
+    round_trip("msr", "rt.msr.xz", 0);
+}
+
+Test(trace_roundtrip, hex, .init = make_tmpdir, .fini = remove_tmpdir)
+{
+    round_trip("hex", "rt.hex", 0);
+}
+
+Test(trace_roundtrip, csv, .init = make_tmpdir, .fini = remove_tmpdir)
+{
+    round_trip("csv", "rt.csv", 0);
+    round_trip("csv", "rt.csv.gz", 1);
+}
+
+Test(trace_roundtrip, gzip_and_xz, .init = make_tmpdir, .fini = remove_tmpdir)
+{
+    round_trip("bin", "rt.bin.gz", 0);
+    round_trip("bin", "rt.bin.xz", 0);
+    round_trip("lackey", "rt.lackey.xz", 0);
 }
 
 Test(trace_roundtrip, lackey_text_is_lackey, .init = make_tmpdir, .fini = remove_tmpdir)
@@ -690,9 +754,13 @@ Test(trace_writer, open_errors, .init = make_tmpdir, .fini = remove_tmpdir)
 {
     vmm_trace_writer_t *w = (vmm_trace_writer_t *)1;
     vmm_err_t e;
-    cr_assert_eq(vmm_trace_writer_open(tmp("x"), "csv", 0, &w, &e), VMM_ENOENT);
+    cr_assert_eq(vmm_trace_writer_open(tmp("x"), "parquet", 0, &w, &e), VMM_ENOENT);
     cr_assert_null(w);
-    cr_assert(strstr(e.msg, "csv"));
+    cr_assert(strstr(e.msg, "parquet"));
+    cr_assert(strstr(e.msg, "writable: vmm, lackey"), "%s", e.msg);
+    cr_assert_eq(vmm_trace_writer_open(tmp("x"), "perf", 0, &w, &e), VMM_EUNSUP);
+    cr_assert(strstr(e.msg, "read only"), "%s", e.msg);
+    cr_assert_eq(vmm_trace_writer_open(tmp("x"), "oracleGeneral", 0, &w, &e), VMM_EUNSUP);
     cr_assert_eq(vmm_trace_writer_open(tmp("no/such/dir.bin"), "bin", 0, &w, &e), VMM_ENOENT);
     cr_assert(strstr(e.file, "dir.bin"));
 }
@@ -784,8 +852,29 @@ ParameterizedTestParameters(trace_bad, inputs)
         {"bad-zstd-truncated.txt.zst", "", VMM_EFORMAT, 0, -1, "truncated zstd"},
         {"bad-zstd-corrupt.zst", "", VMM_EFORMAT, 0, -1, "corrupt zstd"},
         {"bad-not-zstd.zst", "", VMM_EFORMAT, 0, 0, "not a zstd stream"},
+        {"bad-vscsi-version.vscsi", "", VMM_EFORMAT, 0, 79, "version byte 0x02 in a vscsi v1"},
+        {"bad-vscsi-truncated.vscsi", "", VMM_EFORMAT, 0, 64, "truncated record: 20 of 32"},
+        {"bad-vscsi-lbn.vscsi", "", VMM_ERANGE, 0, 48, "does not fit in 64 bits"},
+        {"trace-vmm.txt", "vscsi", VMM_EFORMAT, 0, 15, "not a vscsi trace"},
+        {"bad-oracle-truncated.oracleGeneral", "", VMM_EFORMAT, 0, 48, "10 of 24 bytes"},
+        {"bad-oracle-id.oracleGeneral", "", VMM_ERANGE, 0, 28, "object id"},
+        {"bad-msr-type.csv", "", VMM_EFORMAT, 2, -1, "got '128166372016382155,hm,1,Trim"},
+        {"bad-msr-size0.csv", "", VMM_ERANGE, 2, -1, "size 0"},
+        {"bad-msr-fields.csv", "", VMM_EFORMAT, 2, -1, "Read|Write,Offset,Size"},
+        {"bad-csv-field.csv", "", VMM_EFORMAT, 3, -1, "got '11,4x2,512'"},
+        {"bad-csv-noheader.csv", "", VMM_EFORMAT, 1, -1, "--csv-cols"},
+        {"bad-csv-noheader.csv", "csv", VMM_EINVAL, 1, -1, "expected a header naming"},
+        {"bad-hex.txt", "", VMM_EFORMAT, 2, -1, "expected 'hex-address', got '0x12g4'"},
+        {"bad-perf-addr.txt", "", VMM_EFORMAT, 2, -1, "EVENT: ADDR"},
+        {"bad-lackey-v-pid.txt", "", VMM_EFORMAT, 3, -1, "got '--12a-- oops'"},
+        {"bad-gzip-truncated.txt.gz", "", VMM_EFORMAT, 0, -1, "truncated gzip stream"},
+        {"bad-gzip-corrupt.gz", "", VMM_EFORMAT, 0, -1, "corrupt gzip stream"},
+        {"bad-not-gzip.gz", "", VMM_EFORMAT, 0, 0, "not a gzip stream"},
+        {"bad-xz-truncated.txt.xz", "", VMM_EFORMAT, 0, -1, "truncated xz stream"},
+        {"bad-xz-corrupt.xz", "", VMM_EFORMAT, 0, -1, "corrupt xz stream"},
+        {"bad-not-xz.xz", "", VMM_EFORMAT, 0, 0, "not an xz stream"},
         {"no-such-file.txt", "", VMM_ENOENT, 0, -1, "no such file"},
-        {"trace-vmm.txt", "csv", VMM_ENOENT, 0, -1, "unknown trace format"},
+        {"trace-vmm.txt", "parquet", VMM_ENOENT, 0, -1, "unknown trace format"},
     };
     return cr_make_param_array(struct bad_case, cases, sizeof cases / sizeof cases[0]);
 }
@@ -875,14 +964,20 @@ Test(trace_alloc, readers)
     alloc_sweep(data("trace-bin.bin.zst"), 4, 0);
     alloc_sweep(data("trace-lackey.txt.zst"), 7, 1);
     alloc_sweep(data("trace-lackey-2frames.zst"), 7, 1);
+    alloc_sweep(data("trace-lackey.txt.gz"), 7, 1);
+    alloc_sweep(data("trace-lackey-2members.gz"), 7, 1);
+    alloc_sweep(data("trace-lackey.txt.xz"), 7, 1);
+    alloc_sweep(data("trace-cp.vscsi"), 8, 0);
+    alloc_sweep(data("trace-csv.csv"), 3, 0);
+    alloc_sweep(data("trace-msr.csv"), 4, 0);
 }
 
 Test(trace_alloc, writers, .init = make_tmpdir, .fini = remove_tmpdir)
 {
     init_sample();
-    const char *files[] = {"w.bin", "w.bin.zst", "w.lackey.zst"};
-    const char *formats[] = {"bin", "bin", "lackey"};
-    for (int f = 0; f < 3; f++) {
+    const char *files[] = {"w.bin", "w.bin.zst", "w.lackey.zst", "w.csv.gz", "w.msr.xz"};
+    const char *formats[] = {"bin", "bin", "lackey", "csv", "msr"};
+    for (int f = 0; f < 5; f++) {
         for (long k = 0;; k++) {
             vmm_trace_writer_t *w = NULL;
             vmm_err_t e;
@@ -909,4 +1004,367 @@ Test(trace_alloc, writers, .init = make_tmpdir, .fini = remove_tmpdir)
             break;
         }
     }
+}
+
+/* ---- the traces users already have (issue #9) ------------------------------ */
+
+/* The first 8 records of cloudPhysicsIO.vscsi (tests/data/trace-cp.vscsi):
+ * block numbers as in the first 8 lines of cloudPhysicsIO.txt, all WRITE(10)
+ * (cmd 0x2a), lengths 512 512 512 6656 6144 57344 4096 4096 (python struct). */
+static const uint64_t cp_lbn[8] = {42932745, 42932746, 42932747, 40409911,
+                                   31954535, 6238199,  6160447,  6160431};
+static const uint32_t cp_len[8] = {512, 512, 512, 6656, 6144, 57344, 4096, 4096};
+
+Test(trace_formats, vscsi_v1_id)
+{
+    vmm_ref_t want[8];
+    for (int i = 0; i < 8; i++)
+        want[i] = REF(cp_lbn[i] * 4096, 0, 1, W);
+    expect_file("trace-cp.vscsi", NULL, "vscsi", want, 8);
+    vmm_trace_t *t;
+    vmm_err_t e;
+    cr_assert_eq(vmm_trace_open(data("trace-cp.vscsi"), NULL, &t, &e), 0);
+    cr_assert_eq(vmm_trace_page_size(t), 4096);   /* page numbers */
+    vmm_trace_close(t);
+}
+
+Test(trace_formats, vscsi_v1_bytes)
+{
+    vmm_ref_t want[8];
+    for (int i = 0; i < 8; i++)
+        want[i] = REF(cp_lbn[i] * 512, 0, cp_len[i], W);
+    vmm_trace_opts_t o = {.block_map = VMM_BLOCK_BYTES};
+    expect_file("trace-cp.vscsi", &o, "vscsi", want, 8);
+    vmm_trace_t *t;
+    vmm_err_t e;
+    cr_assert_eq(vmm_trace_open(data("trace-cp.vscsi"), &o, &t, &e), 0);
+    cr_assert_eq(vmm_trace_page_size(t), 0);   /* byte addresses */
+    vmm_trace_close(t);
+}
+
+/* trace-vscsi-v2.vscsi (gen-samples.py): cmd 28 lbn 100 len 4096, 2a 101
+ * 512, 8a (WRITE(16)) 7 8192, 00 (not a read or write: a read) 100 len 0. */
+Test(trace_formats, vscsi_v2)
+{
+    vmm_ref_t id[] = {REF(100 * 4096, 0, 1, R), REF(101 * 4096, 0, 1, W),
+                      REF(7 * 4096, 0, 1, W), REF(100 * 4096, 0, 1, R)};
+    expect_file("trace-vscsi-v2.vscsi", NULL, "vscsi", id, 4);
+    vmm_ref_t bytes[] = {REF(100 * 512, 0, 4096, R), REF(101 * 512, 0, 512, W),
+                         REF(7 * 512, 0, 8192, W), REF(100 * 512, 0, 1, R)};
+    vmm_trace_opts_t o = {.block_map = VMM_BLOCK_BYTES};
+    expect_file("trace-vscsi-v2.vscsi", &o, "vscsi", bytes, 4);
+    /* on stdin it is recognised by content alone */
+    int fd = open(data("trace-vscsi-v2.vscsi"), O_RDONLY);
+    cr_assert(fd >= 0);
+    cr_assert_eq(dup2(fd, STDIN_FILENO), STDIN_FILENO);
+    close(fd);
+    vmm_ref_t got[8];
+    size_t n;
+    vmm_err_t e;
+    cr_assert_eq(slurp("-", NULL, 8, got, 8, &n, &e), 0, "%s", e.msg);
+    check_refs(got, n, id, 4);
+}
+
+/* The whole CloudPhysics trace: the vscsi file gives exactly the page
+ * sequence of its .txt form (one block number per line). */
+Test(trace_real, cloudphysics_vscsi_equals_txt)
+{
+    const char *dir = vmm_test_trace_dir();
+    if (!dir)
+        cr_skip_test("real traces not present");
+    size_t nk;
+    uint64_t *keys = vmm_test_load_cp(&nk);
+    cr_assert_not_null(keys);
+    char path[600];
+    snprintf(path, sizeof path, "%s/cloudPhysicsIO.vscsi", dir);
+    static vmm_ref_t buf[120000];
+    size_t n;
+    vmm_err_t e;
+    cr_assert_eq(slurp(path, NULL, 4096, buf, 120000, &n, &e), 0, "%s", e.msg);
+    cr_assert_eq(n, nk);
+    cr_assert_eq(n, 113872);
+    for (size_t i = 0; i < n; i++)
+        cr_assert_eq(buf[i].addr, keys[i] * 4096, "record %zu: page %llu, txt says %llu", i,
+                     (unsigned long long)(buf[i].addr / 4096), (unsigned long long)keys[i]);
+    free(keys);
+}
+
+/* gen-samples.py: ids 42 (size 4096), 7, 42, 9 with size 0 (skipped), 0. */
+Test(trace_formats, oracle_general)
+{
+    vmm_ref_t want[] = {REF(42 * 4096, 0, 1, R), REF(7 * 4096, 0, 1, R),
+                        REF(42 * 4096, 0, 1, R), REF(0, 0, 1, R)};
+    expect_file("trace-oracle.oracleGeneral.bin", NULL, "oracleGeneral", want, 4);
+    vmm_trace_opts_t o = {.format = "oraclegeneral", .page_size = 8192};
+    vmm_ref_t want8[] = {REF(42 * 8192, 0, 1, R), REF(7 * 8192, 0, 1, R),
+                         REF(42 * 8192, 0, 1, R), REF(0, 0, 1, R)};
+    expect_file("trace-oracle.oracleGeneral.bin", &o, "oracleGeneral", want8, 4);
+}
+
+/* trace-msr.csv: a header, CRLF lines, Read/Write in any case, a hostname
+ * with a blank; DiskNumber is the asid. */
+Test(trace_formats, msr)
+{
+    vmm_ref_t bytes[] = {REF(3525915648ull, 1, 4096, R), REF(3526549504ull, 1, 8192, W),
+                         REF(4094, 0, 4, R), REF(0, 2, 65536, W)};
+    expect_file("trace-msr.csv", NULL, "msr", bytes, 4);
+    /* sector numbers as pages: 3525915648 / 512 = 6886554, 3526549504 / 512
+     * = 6887792, 4094 / 512 = 7 */
+    vmm_ref_t id[] = {REF(6886554ull * 4096, 1, 1, R), REF(6887792ull * 4096, 1, 1, W),
+                      REF(7 * 4096, 0, 1, R), REF(0, 2, 1, W)};
+    vmm_trace_opts_t o = {.block_map = VMM_BLOCK_ID};
+    expect_file("trace-msr.csv", &o, "msr", id, 4);
+}
+
+Test(trace_formats, csv_header_names_columns)
+{
+    vmm_ref_t objs[] = {REF(42 * 4096, 0, 1, R), REF(7 * 4096, 0, 1, R),
+                        REF(0x2a * 4096, 0, 1, R)};
+    expect_file("trace-csv.csv", NULL, "csv", objs, 3);
+    vmm_ref_t addrs[] = {REF(0x1000, 0, 8, R), REF(4096, 3, 1, W), REF(0x1ffe, 1, 4, I)};
+    expect_file("trace-csv-addr.csv", NULL, "csv", addrs, 3);
+}
+
+Test(trace_formats, csv_column_mapping)
+{
+    /* tab-separated, no header: asid, op, addr, size */
+    vmm_trace_opts_t o = {.csv_cols = "asid=1,op=2,addr=3,size=4"};
+    vmm_ref_t want[] = {REF(0x7f00, 1, 16, R), REF(8192, 2, 1, W), REF(0, 3, 4, I)};
+    expect_file("trace-csv-nohdr.tsv", &o, "csv", want, 3);
+    /* the same columns as libCacheSim's time=1,obj=2,size=3 on a file with a
+     * header: auto skips it (its obj field is not a number), yes too */
+    vmm_trace_opts_t lcs = {.csv_cols = "time=1,obj=2,size=3"};
+    vmm_ref_t objs[] = {REF(42 * 4096, 0, 1, R), REF(7 * 4096, 0, 1, R),
+                        REF(0x2a * 4096, 0, 1, R)};
+    expect_file("trace-csv.csv", &lcs, "csv", objs, 3);
+    lcs.csv_header = VMM_CSV_HEADER_YES;
+    expect_file("trace-csv.csv", &lcs, "csv", objs, 3);
+    /* header forced off: "obj" in the first line is a bad number */
+    lcs.csv_header = VMM_CSV_HEADER_NO;
+    vmm_ref_t got[8];
+    size_t n;
+    vmm_err_t e;
+    cr_assert_eq(slurp(data("trace-csv.csv"), &lcs, 8, got, 8, &n, &e), VMM_EFORMAT);
+    cr_assert_eq(e.line, 1);
+    /* a delimiter given explicitly */
+    vmm_trace_opts_t tab = {.csv_cols = "asid=1,op=2,addr=3", .csv_delim = '\t'};
+    cr_assert_eq(slurp(data("trace-csv-nohdr.tsv"), &tab, 8, got, 8, &n, &e), 0, "%s", e.msg);
+    cr_assert_eq(n, 3);
+    cr_assert_eq(got[0].size, 1);   /* no size column: 1 byte */
+}
+
+Test(trace_formats, csv_bad_mappings)
+{
+    static const char *bad[] = {"", "obj", "obj=0", "obj=x", "bogus=2", "obj=2,addr=3",
+                                "size=3", "obj=2,size=", "obj=1025"};
+    for (size_t i = 0; i < NREFS(bad); i++) {
+        vmm_trace_opts_t o = {.csv_cols = bad[i]};
+        vmm_trace_t *t = (vmm_trace_t *)1;
+        vmm_err_t e;
+        cr_assert_eq(vmm_trace_open(data("trace-csv.csv"), &o, &t, &e), VMM_EINVAL, "'%s'",
+                     bad[i]);
+        cr_assert_null(t);
+        cr_assert(strstr(e.msg, "csv columns"), "%s", e.msg);
+    }
+}
+
+Test(trace_formats, hex)
+{
+    vmm_ref_t want[] = {REF(0x7fff5a10, 0, 1, R), REF(0x7fff5a18, 0, 1, R),
+                        REF(0xdeadbeef, 0, 1, R), REF(0xffffffffffffffffull, 0, 1, R)};
+    expect_file("trace-hex.txt", NULL, "hex", want, 4);
+}
+
+/* trace-perf-mem.txt, written from perf's documented output: a load and a
+ * store of pid 25012 (tid alone), a load of "Web Content" pid 25013 with
+ * tid 25014, a sample with address 0 (skipped), a store event without a
+ * data source column. */
+Test(trace_formats, perf_mem)
+{
+    vmm_ref_t want[] = {REF(0x7ffd2a3f1e20ull, 25012, 1, R), REF(0x7ffd2a3f1e28ull, 25012, 1, W),
+                        REF(0x601040, 25013, 1, R), REF(0x7ffd2a3f2000ull, 25012, 1, W)};
+    expect_file("trace-perf-mem.txt", NULL, "perf", want, 4);
+}
+
+/* A real perf script -F comm,pid,tid,time,event,addr,ip,sym,dso --header
+ * of `perf record -d -e page-faults -c 1 ./touch3` on the development
+ * machine: 7 faulting data addresses of pid 16266. */
+Test(trace_formats, perf_page_faults)
+{
+    static const uint64_t a[] = {0x401000, 0x403001, 0x403000, 0x404001,
+                                 0x404000, 0x405001, 0x405000};
+    vmm_ref_t want[7];
+    for (int i = 0; i < 7; i++)
+        want[i] = REF(a[i], 16266, 1, R);
+    expect_file("trace-perf-faults.txt", NULL, "perf", want, 7);
+}
+
+/* Real `valgrind -v --tool=lackey --trace-mem=yes` logs: their "==pid=="
+ * and "--pid--" lines are skipped; the records are the 136 and 23 lines
+ * that start with neither (grep -vc '^[-=]'). */
+static size_t read_all(const char *path, const vmm_trace_opts_t *o, vmm_ref_t *buf, size_t cap)
+{
+    size_t n;
+    vmm_err_t e;
+    cr_assert_eq(slurp(path, o, 64, buf, cap, &n, &e), 0, "%s: %s", path, e.msg);
+    return n;
+}
+
+Test(trace_formats, lackey_verbose_logs)
+{
+    static vmm_ref_t a[256], b[256];
+    cr_assert_eq(read_all(data("trace-lackey-v-a.txt"), NULL, a, 256), 136);
+    cr_assert_eq(read_all(data("trace-lackey-v-b.txt"), NULL, b, 256), 23);
+    vmm_ref_t first[] = {REF(0x401000, 0, 5, I), REF(0x401005, 0, 3, I), REF(0x401008, 0, 3, I),
+                         REF(0x40100b, 0, 7, I), REF(0x403001, 0, 1, R)};
+    check_refs(a, 5, first, 5);
+    vmm_trace_opts_t lk = {.format = "lackey"};
+    cr_assert_eq(read_all(data("trace-lackey-v-a.txt"), &lk, a, 256), 136);
+}
+
+/* Merging: the records of input i are its own records in order, with asid
+ * a*n+i, and the inputs alternate in bursts until one ends. */
+static void check_merge(uint32_t burst)
+{
+    static vmm_ref_t a[256], b[256], m[512];
+    size_t na = read_all(data("trace-lackey-v-a.txt"), NULL, a, 256);
+    size_t nb = read_all(data("trace-lackey-v-b.txt"), NULL, b, 256);
+    const char *paths[] = {data("trace-lackey-v-a.txt"), data("trace-lackey-v-b.txt")};
+    vmm_trace_opts_t o = {.burst = burst};
+    for (size_t batch = 1; batch <= 64; batch *= 8) {
+        vmm_trace_t *t;
+        vmm_err_t e;
+        cr_assert_eq(vmm_trace_open_merged(paths, 2, &o, &t, &e), 0, "%s", e.msg);
+        cr_assert_str_eq(vmm_trace_format_name(t), "lackey");
+        size_t n = 0;
+        long k;
+        while ((k = vmm_trace_read(t, m + n, batch, &e)) > 0)
+            n += (size_t)k;
+        cr_assert_eq(k, 0, "%s", e.msg);
+        vmm_trace_close(t);
+        cr_assert_eq(n, na + nb);
+        size_t ia = 0, ib = 0, b0 = burst ? burst : 1;
+        for (size_t i = 0; i < n; i++) {
+            /* who should speak: turns of b0 while both last, then the rest */
+            size_t turn = (ia + ib) / b0;
+            int from_b = ia == na ? 1 : ib == nb ? 0 : (int)(turn % 2);
+            vmm_ref_t want = from_b ? b[ib++] : a[ia++];
+            want.asid = from_b ? 1 : 0;
+            check_refs(&m[i], 1, &want, 1);
+        }
+    }
+}
+
+Test(trace_formats, merge_lackey_logs)
+{
+    check_merge(0);   /* default burst: 1 */
+    check_merge(1);
+    check_merge(5);
+    check_merge(1000);   /* all of a, then all of b */
+}
+
+Test(trace_formats, merge_keeps_asids_apart)
+{
+    /* trace-vmm.txt has asids 0 0 1 2 3 4294967295; merged with a lackey
+     * trace (asid 0) as input 0 of 2, asid a becomes 2a: the last one does
+     * not fit 32 bits */
+    const char *paths[] = {data("trace-vmm.txt"), data("trace-lackey.txt")};
+    vmm_trace_t *t;
+    vmm_err_t e;
+    vmm_ref_t buf[32];
+    cr_assert_eq(vmm_trace_open_merged(paths, 2, NULL, &t, &e), 0, "%s", e.msg);
+    cr_assert_str_eq(vmm_trace_format_name(t), "mixed");
+    size_t n = 0;
+    long k;
+    while ((k = vmm_trace_read(t, buf + n, 32 - n, &e)) > 0)
+        n += (size_t)k;
+    cr_assert_eq(k, VMM_ERANGE);
+    cr_assert(strstr(e.file, "trace-vmm.txt"), "%s", e.file);
+    cr_assert(strstr(e.msg, "4294967295"), "%s", e.msg);
+    /* before it: vmm asids 0 0 1 2 3 -> 0 0 2 4 6, lackey -> 1, alternating */
+    static const uint32_t want[] = {0, 1, 0, 1, 2, 1, 4, 1, 6, 1};
+    cr_assert_eq(n, 10);
+    for (size_t i = 0; i < n; i++)
+        cr_assert_eq(buf[i].asid, want[i], "record %zu: asid %u", i, buf[i].asid);
+    vmm_trace_close(t);
+    /* an input that cannot open fails the whole merge, naming it */
+    const char *bad[] = {data("trace-lackey.txt"), data("no-such.txt")};
+    t = (vmm_trace_t *)1;
+    cr_assert_eq(vmm_trace_open_merged(bad, 2, NULL, &t, &e), VMM_ENOENT);
+    cr_assert_null(t);
+    cr_assert(strstr(e.file, "no-such.txt"));
+    cr_assert_eq(vmm_trace_open_merged(bad, 0, NULL, &t, &e), VMM_EINVAL);
+}
+
+Test(trace_formats, merge_alloc_failure)
+{
+    const char *paths[] = {data("trace-lackey.txt"), data("trace-lackey.txt.gz")};
+    for (long k = 0;; k++) {
+        vmm_trace_t *t = NULL;
+        vmm_err_t e;
+        vmm_alloc_fail_after(k);
+        int rc = vmm_trace_open_merged(paths, 2, NULL, &t, &e);
+        vmm_alloc_fail_after(-1);
+        if (rc) {
+            cr_assert_eq(rc, VMM_ENOMEM, "k=%ld: %s", k, e.msg);
+            cr_assert_null(t);
+            VMM_ASSERT_NO_LEAKS();
+            continue;
+        }
+        vmm_ref_t buf[32];
+        cr_assert_eq(vmm_trace_read(t, buf, 32, &e), 14);
+        vmm_trace_close(t);
+        VMM_ASSERT_NO_LEAKS();
+        break;
+    }
+}
+
+Test(trace_formats, compressed_variants)
+{
+    expect_file("trace-lackey.txt.gz", NULL, "lackey", lackey_want, NREFS(lackey_want));
+    expect_file("trace-lackey-gz.dat", NULL, "lackey", lackey_want, NREFS(lackey_want));
+    expect_file("trace-lackey-2members.gz", NULL, "lackey", lackey_want, NREFS(lackey_want));
+    expect_file("trace-lackey.txt.xz", NULL, "lackey", lackey_want, NREFS(lackey_want));
+    expect_file("trace-lackey-2streams.xz", NULL, "lackey", lackey_want, NREFS(lackey_want));
+}
+
+Test(trace_formats, stdin_gzip_and_xz)
+{
+    const char *files[] = {"trace-lackey.txt.gz", "trace-lackey-2streams.xz"};
+    for (int i = 0; i < 2; i++) {
+        int fd = open(data(files[i]), O_RDONLY);
+        cr_assert(fd >= 0);
+        cr_assert_eq(dup2(fd, STDIN_FILENO), STDIN_FILENO);
+        close(fd);
+        vmm_ref_t got[16];
+        size_t n;
+        vmm_err_t e;
+        cr_assert_eq(slurp("-", NULL, 3, got, 16, &n, &e), 0, "%s: %s", files[i], e.msg);
+        check_refs(got, n, lackey_want, NREFS(lackey_want));
+    }
+}
+
+/* Writers count the sizes they drop: sample[] has sizes 8 4 65536 1 300 16,
+ * five of them above 1; at 4 KiB pages only record 2 (65536 bytes from
+ * 2^64-1) crosses a page boundary (record 4: 0x345 + 299 < 4096; the
+ * others start at least 16 bytes before a page's end). */
+Test(trace_writer, dropped_sizes, .init = make_tmpdir, .fini = remove_tmpdir)
+{
+    init_sample();
+    static const struct { const char *fmt; uint64_t dropped, spanning; } cases[] = {
+        {"vmm", 5, 1}, {"pages", 5, 1}, {"din", 5, 1}, {"hex", 5, 1}, {"vscsi", 5, 1},
+        {"bin", 0, 0}, {"lackey", 0, 0}, {"msr", 0, 0}, {"csv", 0, 0},
+    };
+    for (size_t i = 0; i < NREFS(cases); i++) {
+        vmm_trace_writer_t *w;
+        vmm_err_t e;
+        cr_assert_eq(vmm_trace_writer_open(tmp("d.out"), cases[i].fmt, 4096, &w, &e), 0);
+        cr_assert_eq(vmm_trace_write(w, sample, 6, &e), 0, "%s: %s", cases[i].fmt, e.msg);
+        uint64_t span = 99;
+        cr_assert_eq(vmm_trace_writer_dropped_sizes(w, &span), cases[i].dropped, "%s",
+                     cases[i].fmt);
+        cr_assert_eq(span, cases[i].spanning, "%s", cases[i].fmt);
+        cr_assert_eq(vmm_trace_writer_close(w, 0, &e), 0);
+    }
+    cr_assert_eq(vmm_trace_writer_dropped_sizes(NULL, NULL), 0);
 }
