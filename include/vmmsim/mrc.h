@@ -8,7 +8,10 @@
  *
  * A builder is fed page keys one reference at a time, or a batch at a time
  * (O(log n) or O(1) each, no allocation except when a new page is first
- * seen) and produces a vmm_mrc_t on demand. */
+ * seen, or when mini adds sizes) and produces a vmm_mrc_t on demand. A
+ * sampled curve says how far it can be trusted: before sizing memory from
+ * a curve, ask vmm_mrc_trusted_at() (docs/mrc.md, "How far a curve can be
+ * trusted"). */
 #ifndef VMMSIM_MRC_H
 #define VMMSIM_MRC_H
 
