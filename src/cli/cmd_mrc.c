@@ -19,19 +19,24 @@ static const char mrc_help[] =
     "Build the trace's miss-ratio curve: for every memory size, the share of page\n"
     "references that miss (cold misses included). Methods (docs/mrc.md):\n"
     "  exact    LRU stack distances, every size at once (Mattson; O(log n) each)\n"
-    "  shards   hash-sampled stack distances (SHARDS, FAST'15): --rate R (0.01)\n"
-    "           or fixed size --max-pages S\n"
+    "  shards   hash-sampled stack distances (SHARDS, FAST'15): fixed size, at most\n"
+    "           --max-pages S (8192) sampled pages, so exact on smaller footprints;\n"
+    "           or fixed rate --rate R\n"
     "  mini     miniature simulation of --policy P (ATC'17) on a sampled trace\n"
     "  patent   the online method of US 9,223,722 inside the simulated MMU: S sampled\n"
     "           pages (--max-pages, default 1024) traced by trace faults or --scan,\n"
     "           re-traced every --period (100ms); reports its overhead\n"
+    "Sampled curves come with the sample's size, a 95% band per point and the\n"
+    "smallest size they can be trusted at; a warning on stderr says when a curve\n"
+    "cannot be trusted at small sizes or at all. Only computed points are printed.\n"
     "\n"
     "options:\n"
     "  -t, --trace FILE      trace (- = stdin); -f/--format, --data-only, -n N as for sim\n"
     "  -p, --page-size B     page size (default 4096)\n"
-    "      --method M        exact (default), shards or mini\n"
-    "      --rate R          sampling rate for shards and mini (default 0.01)\n"
-    "      --max-pages S     shards fixed-size mode: at most S sampled pages;\n"
+    "      --method M        exact (default), shards, mini or patent\n"
+    "      --rate R          sampling rate: shards fixed rate; mini (default on a file:\n"
+    "                        1 when the trace has at most 8192 pages, else 0.01)\n"
+    "      --max-pages S     shards fixed-size mode: at most S sampled pages (8192);\n"
     "                        patent: S sampled pages per process\n"
     "      --period T        patent: sampling period (ns/us/ms/s; default 100ms)\n"
     "      --scan            patent: scan accessed bits instead of trace faults\n"
@@ -43,15 +48,18 @@ static const char mrc_help[] =
     "      --max-frames N    largest size of interest (default: the distinct pages)\n"
     "      --seed N          hash seed for sampling (default 1)\n"
     "      --target R        report the memory needed for miss ratio R (default 0.1)\n"
-    "      --compare M,M...  build these methods too and report each one's MAE\n"
-    "                        against exact, memory and time\n"
-    "      --csv FILE        the curve as CSV: frames,miss_ratio,misses (- = stdout)\n"
+    "      --compare M,M...  build these methods too and report each one's mean and\n"
+    "                        maximum error against exact, memory and time\n"
+    "      --csv FILE        the curve as CSV: frames,miss_ratio,misses,miss_ratio_lo,\n"
+    "                        miss_ratio_hi,trusted (- = stdout)\n"
     "      --json FILE       the curve and summary as JSON (- = stdout)\n"
     "      --plot FILE       plot the curve(s) with gnuplot (.svg or .png)\n"
     "  -h, --help            this help\n"
     "\n"
-    "Every method but patent reads the trace once per method; patent runs the whole\n"
-    "simulator (TLB, page table, frames with -a/--policy... defaults of vmmsim sim).\n";
+    "Every method but patent reads the trace once per method (mini without --max-frames\n"
+    "or --rate once more, to count the pages); patent runs the whole simulator (TLB,\n"
+    "page table, frames with -a/--policy... defaults of vmmsim sim).\n"
+    "Exit status: 0 success, 1 runtime failure, 2 bad usage or bad input.\n";
 
 #define MAX_METHODS 8
 
@@ -71,7 +79,13 @@ typedef struct mrc_job {
     const char *csv, *json, *plot;
     const char *primary;   /* the --method chosen: its curve goes to --csv */
     char *compare_buf;
+    int pages_known, pages_exact;   /* job_sizes: the trace's pages counted (exactly) */
+    double pages;
 } mrc_job_t;
+
+/* mini simulates a footprint this small whole (R = 1): the fixed size of
+ * SHARDS's default, under which it too is exact. */
+#define MINI_WHOLE_PAGES 8192
 
 /* The result of one method. */
 typedef struct mrc_result {
@@ -220,13 +234,57 @@ static int parse_args(mrc_job_t *j, int argc, char **argv)
     return 0;
 }
 
-/* Without --max-frames, size the curves after an exact curve already built
- * (the distinct pages), so mini can be compared with it. */
-static void job_sizes(mrc_job_t *j, const mrc_result_t *done, int n)
+/* The distinct pages of the trace and whether that count is exact: from
+ * an exact curve already built, or from a first pass of fixed-size SHARDS
+ * (constant memory, exact up to 8192 pages). 0, or an exit status. */
+static int count_pages(const mrc_job_t *j, const mrc_result_t *done, int n, double *pages,
+                       int *exact)
 {
-    for (int i = 0; i < n && !j->cfg.max_frames; i++)
-        if (!strcmp(done[i].method, "exact") && done[i].curve.distinct >= 1)
-            j->cfg.max_frames = (uint32_t)done[i].curve.distinct;
+    for (int i = 0; i < n; i++)
+        if (!strcmp(done[i].method, "exact")) {
+            *pages = done[i].curve.distinct;
+            *exact = 1;
+            return 0;
+        }
+    vmm_err_t err;
+    vmm_err_clear(&err);
+    vmm_mrc_builder_t b;
+    vmm_mrc_cfg_t cfg = {.seed = j->cfg.seed, .step = UINT32_MAX};
+    vmm_mrc_t c = {0};
+    int rc = vmm_mrc_builder_init(&b, vmm_mrc_find("shards"), &cfg, &err);
+    if (!rc && !(rc = vmm_mrc_run(&j->src, (uint32_t)j->page_size, &b, 1, NULL, NULL, &err)) &&
+        (rc = b.ops->curve(b.st, &c)))
+        vmm_err_set(&err, rc, NULL, 0, -1, "out of memory");
+    *pages = c.distinct;
+    *exact = c.rate >= 1;
+    vmm_mrc_free(&c);
+    vmm_mrc_builder_fini(&b);
+    return rc ? cli_fail(rc, &err) : 0;
+}
+
+/* mini fixes its sizes and rate before the first reference. On a file,
+ * without --max-frames or --rate, count the pages first (issue #9 item 5):
+ * the sizes then run up to the distinct pages, and a footprint of at most
+ * 8192 pages is simulated whole (R = 1), as fixed-size SHARDS would be
+ * exact on it. On stdin the builder's own defaults apply (its sizes grow
+ * with the pages, R = 0.01). */
+static int job_sizes(mrc_job_t *j, const mrc_result_t *done, int n, const char *method,
+                     vmm_mrc_cfg_t *cfg)
+{
+    *cfg = j->cfg;
+    if (strcmp(method, "mini") || (cfg->max_frames && cfg->rate) || !strcmp(j->src.trace, "-"))
+        return 0;
+    if (!j->pages_known) {
+        int rc = count_pages(j, done, n, &j->pages, &j->pages_exact);
+        if (rc)
+            return rc;
+        j->pages_known = 1;
+    }
+    if (!cfg->max_frames && j->pages >= 1)
+        cfg->max_frames = j->pages > UINT32_MAX ? UINT32_MAX : (uint32_t)llround(j->pages);
+    if (!cfg->rate && j->pages_exact && j->pages <= MINI_WHOLE_PAGES)
+        cfg->rate = 1;
+    return 0;
 }
 
 /* Room for n per-process curves. 0 or VMM_ENOMEM. */
@@ -290,17 +348,17 @@ static int build_patent(const mrc_job_t *j, mrc_result_t *r)
 }
 
 /* Build one method's curve in its own pass (so its time is its own). */
-static int build(const mrc_job_t *j, mrc_result_t *r, uint64_t *refs)
+static int build(const mrc_job_t *j, const vmm_mrc_cfg_t *cfg, mrc_result_t *r, uint64_t *refs)
 {
     if (!strcmp(r->method, PATENT))
         return build_patent(j, r);
     vmm_err_t err;
     vmm_err_clear(&err);
     vmm_mrc_builder_t b;
-    int rc = vmm_mrc_builder_init(&b, vmm_mrc_find(r->method), &j->cfg, &err);
+    int rc = vmm_mrc_builder_init(&b, vmm_mrc_find(r->method), cfg, &err);
     if (rc)
         return cli_fail(rc, &err);
-    vmm_mrc_split_t split = {.ops = b.ops, .cfg = j->cfg};
+    vmm_mrc_split_t split = {.ops = b.ops, .cfg = *cfg};
     double t0 = now_seconds();
     rc = vmm_mrc_run(&j->src, (uint32_t)j->page_size, &b, 1, j->per_process ? &split : NULL,
                      refs, &err);
@@ -330,6 +388,106 @@ static int primary_index(const mrc_job_t *j, const mrc_result_t *res, int n)
     return 0;
 }
 
+/* --- what a curve says about its own trust ------------------------------- */
+
+static int curve_sampled(const vmm_mrc_t *c) { return c->lo || (c->rate > 0 && c->rate < 1); }
+
+/* The sample a curve came from, in words: "246 pages and 1509009
+ * references at R = 1". */
+static void sample_words(const vmm_mrc_t *c, char *buf, size_t n)
+{
+    snprintf(buf, n, "%llu pages and %llu references at R = %.3g",
+             (unsigned long long)c->sample_pages, (unsigned long long)c->sample_refs,
+             c->rate > 0 ? c->rate : 1);
+}
+
+/* A warning when the curve cannot be trusted everywhere it has points;
+ * 0 and buf empty if none. */
+static int curve_warning(const char *method, const vmm_mrc_t *c, char *buf, size_t n)
+{
+    char smp[128];
+    buf[0] = 0;
+    if (!c->npoints || c->min_trusted_frames <= 1 || c->min_trusted_frames <= c->frames[0])
+        return 0;
+    sample_words(c, smp, sizeof smp);
+    if (c->min_trusted_frames == VMM_MRC_NOWHERE)
+        snprintf(buf, n, "%s: the sample (%s) is too small to trust the curve at any size", method,
+                 smp);
+    else
+        snprintf(buf, n, "%s: the curve is not to be trusted below %u frames (sample: %s)", method,
+                 c->min_trusted_frames, smp);
+    return 1;
+}
+
+static void warn_curve(const char *method, const vmm_mrc_t *c)
+{
+    char w[320];
+    if (curve_warning(method, c, w, sizeof w))
+        fprintf(stderr, "vmmsim: warning: %s\n", w);
+}
+
+/* The point of the curve before `f` (0 if f is the first). */
+static uint32_t point_before(const vmm_mrc_t *c, uint32_t f)
+{
+    uint32_t before = 0;
+    for (uint32_t i = 0; i < c->npoints && c->frames[i] < f; i++)
+        before = c->frames[i];
+    return before;
+}
+
+/* The memory for the target as the summary shows it: the point, "<=" when
+ * the points are too far apart to say more, "?" where the curve is not
+ * trusted, "never". */
+static void target_words(const vmm_mrc_t *c, double target, char *buf, size_t n)
+{
+    uint32_t ws = vmm_mrc_size_for_ratio(c, target);
+    if (ws == UINT32_MAX) {
+        snprintf(buf, n, "never");
+        return;
+    }
+    snprintf(buf, n, "%s%u%s", point_before(c, ws) + 1 < ws ? "<=" : "", ws,
+             vmm_mrc_trusted_at(c, ws) ? "" : "?");
+}
+
+static void knee_words(const vmm_mrc_t *c, char *buf, size_t n)
+{
+    uint32_t k = vmm_mrc_knee(c);
+    snprintf(buf, n, "%s%u%s", k && point_before(c, k) + 1 < k ? "~" : "", k,
+             !k || vmm_mrc_trusted_at(c, k) ? "" : "?");
+}
+
+static void trusted_words(const vmm_mrc_t *c, char *buf, size_t n)
+{
+    if (!c->npoints || c->min_trusted_frames == VMM_MRC_NOWHERE)
+        snprintf(buf, n, "none");
+    else
+        snprintf(buf, n, "%u", c->min_trusted_frames > 1 ? c->min_trusted_frames : 1);
+}
+
+/* Up to ten points of the curve, the last at or below each tenth of its
+ * last size: only points it computed. */
+static void coarse_view(const vmm_mrc_t *c)
+{
+    int band = c->lo && c->hi;
+    printf("\n%10s %12s%s\n", "frames", "miss ratio", band ? "       95% band   trusted" : "");
+    uint32_t last = c->npoints ? c->frames[c->npoints - 1] : 0, shown = 0;
+    for (int k = 1; k <= 10 && last; k++) {
+        uint64_t want = (uint64_t)last * k / 10;
+        uint32_t i = 0;
+        while (i + 1 < c->npoints && c->frames[i + 1] <= want)
+            i++;
+        if (c->frames[i] > want || c->frames[i] <= shown)
+            continue;
+        shown = c->frames[i];
+        double N = c->refs ? (double)c->refs : 1;
+        printf("%10u %12.6f", c->frames[i], c->misses[i] / N);
+        if (band)
+            printf("  %.4f-%.4f %9s", c->lo[i] / N, c->hi[i] / N,
+                   vmm_mrc_trusted_at(c, c->frames[i]) ? "yes" : "no");
+        putchar('\n');
+    }
+}
+
 static void print_summary(const mrc_job_t *j, const mrc_result_t *res, int n)
 {
     const vmm_mrc_t *c = &res[primary_index(j, res, n)].curve;
@@ -339,37 +497,51 @@ static void print_summary(const mrc_job_t *j, const mrc_result_t *res, int n)
     for (int i = 0; i < n; i++)
         if (!strcmp(res[i].method, "exact"))
             exact = &res[i];
-    printf("%-8s %10s %10s %12s %12s %10s\n", "method", "time s", "memory KiB", "knee frames",
-           "frames@", exact && n > 1 ? "MAE" : "");
+    int cmp = exact && n > 1;
+    printf("%-8s %9s %10s %11s %10s %10s%s\n", "method", "time s", "memory KiB", "knee frames",
+           "frames@", "trusted>=", cmp ? "        MAE   max error" : "");
     for (int i = 0; i < n; i++) {
         const vmm_mrc_t *cv = &res[i].curve;
-        uint32_t ws = vmm_mrc_size_for_ratio(cv, j->target);
-        char wsb[32], mae[32] = "";
-        if (ws == UINT32_MAX)
-            snprintf(wsb, sizeof wsb, "never");
-        else
-            snprintf(wsb, sizeof wsb, "%u", ws);
-        if (exact && n > 1)
-            snprintf(mae, sizeof mae, "%.5f", vmm_mrc_mae(cv, &exact->curve));
+        char wsb[32], knee[32], tr[32];
         char mem[32] = "-";   /* the online sampler's memory is the engine's */
+        target_words(cv, j->target, wsb, sizeof wsb);
+        knee_words(cv, knee, sizeof knee);
+        trusted_words(cv, tr, sizeof tr);
         if (!res[i].online)
             snprintf(mem, sizeof mem, "%.1f", res[i].mem_bytes / 1024.0);
-        printf("%-8s %10.3f %10s %12u %12s %10s\n", res[i].method, res[i].seconds, mem,
-               vmm_mrc_knee(cv), wsb, mae);
+        printf("%-8s %9.3f %10s %11s %10s %10s", res[i].method, res[i].seconds, mem, knee, wsb, tr);
+        if (cmp) {
+            uint32_t at;
+            double mx = vmm_mrc_max_error(cv, &exact->curve, &at);
+            printf(" %10.5f %8.4f@%u", vmm_mrc_mae(cv, &exact->curve), mx, at);
+        }
+        putchar('\n');
     }
-    printf("(frames@ = memory for a miss ratio of %g)\n", j->target);
+    printf("(frames@ = memory for a miss ratio of %g; trusted>= = smallest size the curve is\n"
+           " trusted at; <=N, ~N: between the point before and N; ?: not trusted there)\n",
+           j->target);
+    for (int i = 0; i < n; i++) {
+        const vmm_mrc_t *cv = &res[i].curve;
+        if (!curve_sampled(cv) && strcmp(res[i].method, "exact") && cv->rate >= 1)
+            printf("%s: every page sampled (%llu pages, %llu references): exact\n", res[i].method,
+                   (unsigned long long)cv->sample_pages, (unsigned long long)cv->sample_refs);
+        else if (curve_sampled(cv)) {
+            char smp[128];
+            sample_words(cv, smp, sizeof smp);
+            printf("%s: sample of %s\n", res[i].method, smp);
+        }
+    }
     const mrc_result_t *pr = &res[primary_index(j, res, n)];
     if (pr->pp) {
-        printf("\n%s per process:\n%10s %14s %10s %12s %12s\n", pr->method, "pid", "references",
-               "distinct", "knee frames", "frames@");
+        printf("\n%s per process:\n%10s %14s %10s %12s %12s %10s\n", pr->method, "pid",
+               "references", "distinct", "knee frames", "frames@", "trusted>=");
         for (uint32_t i = 0; i < pr->npp; i++) {
-            uint32_t ws = vmm_mrc_size_for_ratio(&pr->pp[i], j->target);
-            char wsb[32] = "never";
-            if (ws != UINT32_MAX)
-                snprintf(wsb, sizeof wsb, "%u", ws);
-            printf("%10u %14llu %10.0f %12u %12s\n", pr->pp_asid[i],
-                   (unsigned long long)pr->pp[i].refs, pr->pp[i].distinct,
-                   vmm_mrc_knee(&pr->pp[i]), wsb);
+            char wsb[32], knee[32], tr[32];
+            target_words(&pr->pp[i], j->target, wsb, sizeof wsb);
+            knee_words(&pr->pp[i], knee, sizeof knee);
+            trusted_words(&pr->pp[i], tr, sizeof tr);
+            printf("%10u %14llu %10.0f %12s %12s %10s\n", pr->pp_asid[i],
+                   (unsigned long long)pr->pp[i].refs, pr->pp[i].distinct, knee, wsb, tr);
         }
     }
     for (int i = 0; i < n; i++)
@@ -378,29 +550,26 @@ static void print_summary(const mrc_job_t *j, const mrc_result_t *res, int n)
                    "time\n", res[i].method,
                    res[i].curve.refs ? 1e6 * res[i].trace_faults / res[i].curve.refs : 0,
                    100 * res[i].overhead);
-    /* a coarse view of the first curve: ten sizes */
-    printf("\n%10s %12s\n", "frames", "miss ratio");
-    uint32_t last = c->npoints ? c->frames[c->npoints - 1] : 0;
-    for (int k = 1; k <= 10 && last; k++) {
-        uint32_t f = (uint32_t)((uint64_t)last * k / 10);
-        if (f)
-            printf("%10u %12.6f\n", f, vmm_mrc_ratio_at(c, f));
-    }
+    coarse_view(c);
 }
 
 static void csv_rows(FILE *f, const char *pid, const vmm_mrc_t *c)
 {
+    double N = c->refs ? (double)c->refs : 1;
     for (uint32_t i = 0; i < c->npoints; i++)
-        fprintf(f, "%s%s%u,%.6f,%.0f\n", pid ? pid : "", pid ? "," : "", c->frames[i],
-                c->refs ? c->misses[i] / (double)c->refs : 0, c->misses[i]);
+        fprintf(f, "%s%s%u,%.6f,%.0f,%.6f,%.6f,%d\n", pid ? pid : "", pid ? "," : "",
+                c->frames[i], c->misses[i] / N, c->misses[i], (c->lo ? c->lo : c->misses)[i] / N,
+                (c->hi ? c->hi : c->misses)[i] / N, vmm_mrc_trusted_at(c, c->frames[i]));
 }
+
+#define CSV_COLS "frames,miss_ratio,misses,miss_ratio_lo,miss_ratio_hi,trusted\n"
 
 /* The curve as CSV; with per-process curves, a pid column and "all" for
  * the whole trace. */
 static int fill_csv(FILE *f, const void *arg)
 {
     const mrc_result_t *r = arg;
-    fputs(r->pp ? "pid,frames,miss_ratio,misses\n" : "frames,miss_ratio,misses\n", f);
+    fputs(r->pp ? "pid," CSV_COLS : CSV_COLS, f);
     csv_rows(f, r->pp ? "all" : NULL, &r->curve);
     for (uint32_t i = 0; r->pp && i < r->npp; i++) {
         char pid[16];
@@ -415,23 +584,51 @@ static int write_csv(const char *path, const mrc_result_t *r)
     return cli_write_file(path, fill_csv, r);
 }
 
-/* A curve's shape: references, distinct pages, knee, memory for the target
- * and its points as [frames, miss ratio]. */
-static void shape_json(json_t *o, const mrc_job_t *j, const vmm_mrc_t *c)
+/* A curve's shape: references, distinct pages, knee, memory for the target,
+ * its points as [frames, miss ratio], and how far it can be trusted (the
+ * sample, the band, the smallest trusted size, warnings). */
+static void shape_json(json_t *o, const mrc_job_t *j, const char *method, const vmm_mrc_t *c)
 {
-    uint32_t ws = vmm_mrc_size_for_ratio(c, j->target);
-    json_t *pts = json_array();
+    uint32_t ws = vmm_mrc_size_for_ratio(c, j->target), knee = vmm_mrc_knee(c);
+    double N = c->refs ? (double)c->refs : 1;
+    json_t *pts = json_array(), *band = c->lo && c->hi ? json_array() : NULL;
     json_object_set_new(o, "references", json_integer((json_int_t)c->refs));
     json_object_set_new(o, "distinct_pages", json_real(round(c->distinct)));
-    json_object_set_new(o, "knee_frames", json_integer(vmm_mrc_knee(c)));
+    json_object_set_new(o, "knee_frames", json_integer(knee));
+    json_object_set_new(o, "knee_after_frames", json_integer(knee ? point_before(c, knee) : 0));
     json_object_set_new(o, "frames_for_target", ws == UINT32_MAX ? json_null() : json_integer(ws));
+    json_object_set_new(o, "frames_for_target_after",
+                        ws == UINT32_MAX ? json_null() : json_integer(point_before(c, ws)));
     for (uint32_t p = 0; p < c->npoints; p++) {
         json_t *pt = json_array();
         json_array_append_new(pt, json_integer(c->frames[p]));
-        json_array_append_new(pt, json_real(c->refs ? c->misses[p] / (double)c->refs : 0));
+        json_array_append_new(pt, json_real(c->misses[p] / N));
         json_array_append_new(pts, pt);
+        if (band) {
+            json_t *b = json_array();
+            json_array_append_new(b, json_real(c->lo[p] / N));
+            json_array_append_new(b, json_real(c->hi[p] / N));
+            json_array_append_new(band, b);
+        }
     }
     json_object_set_new(o, "points", pts);
+    json_t *smp = json_object();
+    json_object_set_new(smp, "rate", json_real(c->rate > 0 ? c->rate : 1));
+    json_object_set_new(smp, "pages", json_integer((json_int_t)c->sample_pages));
+    json_object_set_new(smp, "references", json_integer((json_int_t)c->sample_refs));
+    json_object_set_new(o, "sample", smp);
+    json_object_set_new(o, "exact", json_boolean(!curve_sampled(c)));
+    json_object_set_new(o, "band", band ? band : json_null());
+    uint32_t from = c->min_trusted_frames > 1 ? c->min_trusted_frames : 1;
+    json_object_set_new(o, "min_trusted_frames",
+                        !c->npoints || from == VMM_MRC_NOWHERE ? json_null() : json_integer(from));
+    int everywhere = c->npoints && from != VMM_MRC_NOWHERE && from <= c->frames[0];
+    json_object_set_new(o, "trusted", json_boolean(everywhere));
+    json_t *warn = json_array();
+    char w[320];
+    if (curve_warning(method, c, w, sizeof w))
+        json_array_append_new(warn, json_string(w));
+    json_object_set_new(o, "warnings", warn);
 }
 
 static json_t *curve_json(const mrc_job_t *j, const mrc_result_t *r, const mrc_result_t *exact)
@@ -440,19 +637,26 @@ static json_t *curve_json(const mrc_job_t *j, const mrc_result_t *r, const mrc_r
     json_object_set_new(o, "method", json_string(r->method));
     if (!r->online)
         json_object_set_new(o, "memory_bytes", json_integer((json_int_t)r->mem_bytes));
-    if (exact)
+    if (exact) {
+        uint32_t at;
+        double mx = vmm_mrc_max_error(&r->curve, &exact->curve, &at);
         json_object_set_new(o, "mae", json_real(vmm_mrc_mae(&r->curve, &exact->curve)));
+        json_object_set_new(o, "max_error", json_real(mx));
+        json_object_set_new(o, "max_error_frames", json_integer(at));
+    }
     if (r->online) {
         json_object_set_new(o, "detected_accesses", json_integer((json_int_t)r->trace_faults));
         json_object_set_new(o, "overhead_share", json_real(r->overhead));
     }
-    shape_json(o, j, &r->curve);
+    shape_json(o, j, r->method, &r->curve);
     if (r->pp) {
         json_t *pp = json_array();
         for (uint32_t i = 0; i < r->npp; i++) {
             json_t *one = json_object();
+            char what[64];
+            snprintf(what, sizeof what, "%s pid %u", r->method, r->pp_asid[i]);
             json_object_set_new(one, "pid", json_integer(r->pp_asid[i]));
-            shape_json(one, j, &r->pp[i]);
+            shape_json(one, j, what, &r->pp[i]);
             json_array_append_new(pp, one);
         }
         json_object_set_new(o, "per_process", pp);
@@ -496,12 +700,13 @@ int cmd_mrc(int argc, char **argv)
     mrc_result_t res[MAX_METHODS] = {{0}};
     int n = 0;
     for (; n < j.nmethods && !rc; n++) {
+        vmm_mrc_cfg_t cfg;
         res[n].method = j.methods[n];
-        /* mini fixes its sizes before the first reference: take them from
-         * the exact curve when there is one */
-        job_sizes(&j, res, n);
-        rc = build(&j, &res[n], NULL);
+        if (!(rc = job_sizes(&j, res, n, res[n].method, &cfg)))
+            rc = build(&j, &cfg, &res[n], NULL);
     }
+    for (int i = 0; !rc && i < n; i++)
+        warn_curve(res[i].method, &res[i].curve);
     if (!rc) {
         int to_stdout = (j.csv && !strcmp(j.csv, "-")) || (j.json && !strcmp(j.json, "-"));
         if (!to_stdout)

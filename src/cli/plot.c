@@ -1,6 +1,8 @@
 /* gnuplot driver for MRC plots. The data go inline in the script (`$d <<
  * EOD` blocks), the image to a temporary file renamed into place when
- * gnuplot succeeds. */
+ * gnuplot succeeds. A sampled curve is drawn with its 95% band shaded, and
+ * dashed where it is not to be trusted; a curve of few points marks them,
+ * as the lines between are only a reading aid (issue #9). */
 #include "plot.h"
 #include "cli.h"
 #include <errno.h>
@@ -29,14 +31,28 @@ static void put_quoted(FILE *f, const char *s)
     fputc('\'', f);
 }
 
+/* Few enough points to mark each one. */
+#define PLOT_MARK_POINTS 64
+
 static void write_script(FILE *g, const char *tmp, const char *term, const char *title,
                          const plot_series_t *s, int n)
 {
+    int any_untrusted[64] = {0};
     for (int i = 0; i < n; i++) {
         fprintf(g, "$d%d << EOD\n", i);
         const vmm_mrc_t *c = s[i].curve;
-        for (uint32_t p = 0; p < c->npoints; p++)
-            fprintf(g, "%u %.6f\n", c->frames[p], c->refs ? c->misses[p] / (double)c->refs : 0);
+        double N = c->refs ? (double)c->refs : 1;
+        int prev = 1;
+        for (uint32_t p = 0; p < c->npoints; p++) {
+            int t = vmm_mrc_trusted_at(c, c->frames[p]);
+            /* columns: frames, ratio, band, trusted, drawn dashed (the
+             * untrusted points and the first trusted one, to join them) */
+            fprintf(g, "%u %.6f %.6f %.6f %d %d\n", c->frames[p], c->misses[p] / N,
+                    (c->lo ? c->lo : c->misses)[p] / N, (c->hi ? c->hi : c->misses)[p] / N, t,
+                    !t || !prev);
+            any_untrusted[i & 63] |= !t;
+            prev = t;
+        }
         fputs("EOD\n", g);
     }
     fprintf(g, "set terminal %s\nset output ", term);
@@ -44,10 +60,27 @@ static void write_script(FILE *g, const char *tmp, const char *term, const char 
     fputs("\nset title ", g);
     put_quoted(g, title);
     fputs(" noenhanced\nset xlabel 'memory (frames)'\nset ylabel 'miss ratio'\n"
-          "set yrange [0:*]\nset grid\nset key top right noenhanced\nplot ", g);
+          "set yrange [0:*]\nset grid\nset key top right noenhanced\n"
+          "set style fill transparent solid 0.15 noborder\nplot ", g);
+    const char *sep = "";
     for (int i = 0; i < n; i++) {
-        fprintf(g, "%s$d%d using 1:2 with lines lw 2 title ", i ? ", " : "", i);
+        const vmm_mrc_t *c = s[i].curve;
+        const char *with = c->npoints <= PLOT_MARK_POINTS ? "linespoints pt 7 ps 0.5" : "lines";
+        if (c->lo && c->hi) {
+            fprintf(g, "%s$d%d using 1:3:4 with filledcurves lc %d notitle", sep, i, i + 1);
+            sep = ", ";
+        }
+        fprintf(g, "%s$d%d using 1:($5 > 0 ? $2 : 1/0) with %s lw 2 lc %d title ", sep, i, with,
+                i + 1);
         put_quoted(g, s[i].label);
+        sep = ", ";
+        if (any_untrusted[i & 63]) {
+            fprintf(g, ", $d%d using 1:($6 > 0 ? $2 : 1/0) with %s lw 1 dt 2 lc %d title ", i, with,
+                    i + 1);
+            char lab[160];
+            snprintf(lab, sizeof lab, "%s (not trusted)", s[i].label);
+            put_quoted(g, lab);
+        }
     }
     fputs("\nset output\n", g);
 }

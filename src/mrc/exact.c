@@ -113,8 +113,16 @@ static int exact_curve(void *st, vmm_mrc_t *out)
     }
     uint64_t dmax = s->max_frames ? s->max_frames : (uint64_t)s->hist.cold;
     int rc = mrc_hist_curve(&s->hist, s->refs, 0, dmax, s->step, out);
-    if (rc || !out->npoints || s->hist.width == 1)
+    if (rc)
         return rc;
+    out->rate = 1;
+    out->sample_pages = (uint64_t)s->hist.cold;
+    out->sample_refs = s->refs;
+    out->min_trusted_frames = out->npoints ? 1 : VMM_MRC_NOWHERE;
+    if (dmax < (uint64_t)s->hist.cold)
+        out->flags |= VMM_MRC_CUT;
+    if (!out->npoints || s->hist.width == 1)
+        return 0;
     /* The last point need not be a bin edge, where mrc_hist_curve would
      * interpolate; every distance in the bins is <= dmax, so it is exact
      * as all references minus all of them. */

@@ -153,4 +153,117 @@ int mrc_hist_curve(const mrc_hist_t *h, uint64_t refs, double adj, uint64_t dmax
  * last. dmax 0 gives an empty curve. 0 or VMM_ENOMEM. */
 int mrc_points(uint64_t dmax, uint32_t step, vmm_mrc_t *out);
 
+/* --- trust: bands and the smallest trusted size (trust.c) ------------------
+ *
+ * A sampled estimate of misses(c) is off in two ways (docs/mrc.md, "How far
+ * a curve can be trusted"). Sideways: a stack distance scaled from the
+ * sample stands for a size known only to within its binomial spread (of the
+ * c - 1 pages between two references, Binomial(c - 1, R) are sampled;
+ * SHARDS section 3's scaling), so the value at c is that of some size in
+ * c +- delta(c). Up and down: which pages the hash picked (each page brings
+ * all its references, so pages, not references, are the sampling units);
+ * its variance is estimated by random groups (Wolter, "Introduction to
+ * Variance Estimation", 2nd ed. 2007, ch. 2): the sampled pages are split
+ * by their hash into MRC_GROUPS groups, each group's misses scaled by
+ * MRC_GROUPS is an estimate of the whole, and their spread gives the
+ * variance. */
+
+#define MRC_GROUPS 16        /* random groups (t quantile below: 15 degrees of freedom) */
+#define MRC_GROUPS_T 2.131   /* Student t, 97.5%, 15 df: the groups' 95% half-width */
+#define MRC_Z 1.96           /* normal, 97.5%: the sideways 95% half-width */
+#define MRC_GBINS 159        /* per group: distances in bins, 4 per octave up to 2^41 */
+/* Trust at a size: sideways half-width <= 25% of the size (about 60 sampled
+ * pages within it) and up-down half-width <= 0.02 of miss ratio, from a
+ * sample of at least MRC_MIN_PAGES pages. */
+#define MRC_TRUST_SIZE_TOL 0.25
+#define MRC_TRUST_RATIO_TOL 0.02
+#define MRC_MIN_PAGES (2 * MRC_GROUPS)
+
+/* Weights of sampled references by group: cold ones, and the others by
+ * scaled stack distance in log-spaced bins (the variance needs no more
+ * resolution than that). Zeroed = empty; no allocation. */
+typedef struct mrc_groups {
+    double cold[MRC_GROUPS];
+    double bin[MRC_GROUPS][MRC_GBINS];
+} mrc_groups_t;
+
+static inline unsigned mrc_group_of(uint64_t hash) { return (unsigned)(hash & (MRC_GROUPS - 1)); }
+
+/* Bin of distance f >= 1: 1, 2, 3 alone, then each octave [2^e, 2^(e+1))
+ * in 4 equal parts. */
+static inline unsigned mrc_gbin(uint64_t f)
+{
+    if (f < 4)
+        return f ? (unsigned)f - 1 : 0;
+    unsigned e = 63u - (unsigned)__builtin_clzll(f);
+    unsigned b = 3 + (e - 2) * 4 + (unsigned)((f >> (e - 2)) & 3);
+    return b < MRC_GBINS ? b : MRC_GBINS - 1;
+}
+
+/* A sampled reference of weight w from a page of hash `hash`: f = 0 for
+ * a first reference (cold), else its scaled distance. */
+static inline void mrc_groups_add(mrc_groups_t *g, uint64_t hash, uint64_t f, double w)
+{
+    unsigned k = mrc_group_of(hash);
+    if (f)
+        g->bin[k][mrc_gbin(f)] += w;
+    else
+        g->cold[k] += w;
+}
+
+/* var[i] = the random-groups variance of the misses at c->frames[i], with
+ * no finite-population factor (mrc_trust applies 1 - R). */
+void mrc_groups_var(const mrc_groups_t *g, const vmm_mrc_t *c, double *var);
+
+/* What mrc_trust needs beyond the curve. */
+typedef struct mrc_trust_in {
+    double rate;          /* R at the end (1: every page, nothing to estimate) */
+    const double *shift;  /* per point: more sideways uncertainty in frames, or NULL
+                             (mini: how far its mini-cache's size is from the point) */
+    const double *var;    /* per point: up-down variance of misses, or NULL */
+    const double *up;     /* per point: one-sided upward uncertainty (patent), or NULL */
+    uint64_t pages, refs; /* sample sizes: pages and references measured */
+} mrc_trust_in_t;
+
+/* Give the curve its band (lo, hi allocated here), rate, sample sizes and
+ * min_trusted_frames from `in`. 0 or VMM_ENOMEM (c as it was). */
+int mrc_trust(vmm_mrc_t *c, const mrc_trust_in_t *in);
+
+/* --- distinct pages in constant memory (trust.c) -----------------------------
+ *
+ * The K smallest hashes of the keys seen ("k minimum values": Bar-Yossef et
+ * al., RANDOM 2002; Beyer et al., SIGMOD 2007): exact up to K distinct
+ * keys, then (K - 1) / (K-th smallest hash / 2^64), relative standard error
+ * about 1/sqrt(K - 2), 2.2% at K = 2048. Any uniform 64-bit hash of the
+ * key will do (shards passes its sampling hash, which it has computed
+ * anyway). Memory is fixed at init (112 KB); adding never allocates. */
+#define MRC_KMV_K 2048
+
+#define MRC_KMV_RECENT 16   /* hashes just seen, skipped without a lookup */
+
+typedef struct mrc_kmv {
+    uint64_t *heap;       /* max-heap of the smallest hashes */
+    uint32_t n;
+    vmm_hashmap_t set;    /* the same hashes, for duplicates */
+    uint64_t recent[MRC_KMV_RECENT];   /* by low bits: a program re-references
+                                          its few recent pages most of the time */
+} mrc_kmv_t;
+
+int mrc_kmv_init(mrc_kmv_t *k);   /* 0 or VMM_ENOMEM */
+void mrc_kmv_fini(mrc_kmv_t *k);
+void mrc_kmv_insert(mrc_kmv_t *k, uint64_t h);
+/* A key's hash of `h`: O(1), a compare when h is not among the smallest. */
+static inline void mrc_kmv_add(mrc_kmv_t *k, uint64_t h)
+{
+    h = h == UINT64_MAX ? h - 1 : h;   /* the map's empty marker */
+    uint64_t *r = &k->recent[h & (MRC_KMV_RECENT - 1)];
+    if (*r == h)   /* inserted or turned away already: the same again */
+        return;
+    *r = h;
+    if (k->n < MRC_KMV_K || h < k->heap[0])
+        mrc_kmv_insert(k, h);
+}
+double mrc_kmv_estimate(const mrc_kmv_t *k);
+size_t mrc_kmv_mem(const mrc_kmv_t *k);
+
 #endif

@@ -44,6 +44,7 @@
  * constant (2S bins, at least 1024); with R = 1 and fewer than 2S distinct
  * pages every bin is one frame and the curve is exact. */
 #include "mrc/patent.h"
+#include "mrc/mrc_int.h"
 #include "util/alloc.h"
 #include "util/dlist.h"
 #include "util/hashmap.h"
@@ -83,6 +84,9 @@ struct vmm_patent {
     uint64_t width;
     int any;                /* some access was recorded in hist */
     double cold;            /* weight of first accesses (estimated distinct pages) */
+    double seen_w;          /* weight of every detected access, first ones included */
+    uint64_t firsts, touches;   /* first accesses (pages measured); detected accesses */
+    mrc_groups_t groups;    /* the same weights split by hash, for the band (trust.c) */
     /* temporal sampling: FIFO of untraced pages */
     deferred_t *q;
     size_t qcap, qhead, qlen;
@@ -365,7 +369,7 @@ static void hist_coarsen(vmm_patent_t *p)
 
 /* An access at `frames` (scaled) distance standing for `w` references:
  * it hits with ceil(frames) frames or more. */
-static void hist_add(vmm_patent_t *p, double frames, double w)
+static void hist_add(vmm_patent_t *p, uint64_t hash, double frames, double w)
 {
     double c = ceil(frames);
     uint64_t d = c >= 0x1p63 ? (uint64_t)1 << 63 : (uint64_t)c;
@@ -373,6 +377,7 @@ static void hist_add(vmm_patent_t *p, double frames, double w)
         hist_coarsen(p);
     uint32_t k = (uint32_t)((d - 1) / p->width);
     p->hist[k] += w;
+    mrc_groups_add(&p->groups, hash, d, w);
     if (!p->any || k > p->maxbin)
         p->maxbin = k;
     p->any = 1;
@@ -384,15 +389,19 @@ long vmm_patent_touch(vmm_patent_t *p, uint32_t pid)
     if (s == VMM_HM_NONE)
         return -1;
     double R = vmm_patent_rate(p);
+    p->touches++;
+    p->seen_w += 1 / R;
     if (p->grp[s] == NONE) {
         list_insert_top(p, s);
         p->cold += 1 / R;
+        p->firsts++;
+        mrc_groups_add(&p->groups, p->hash[s], 0, 1 / R);
         return 0;
     }
     uint32_t g = p->grp[s], d = stack_distance(p, s);
     p->count[d - 1]++;
     p->gcount[g]++;
-    hist_add(p, 1 + (d - 1) / R, 1 / R);
+    hist_add(p, p->hash[s], 1 + (d - 1) / R, 1 / R);
     list_move_top(p, s);
     return d;
 }
@@ -458,6 +467,39 @@ uint32_t vmm_patent_pop_due(vmm_patent_t *p)
 
 /* --- the curve ------------------------------------------------------------ */
 
+/* The band adds to the sampling error of spatial sampling (trust.c) the
+ * one temporal sampling makes: references between a page's detection and
+ * the end of its period are never seen and count as hits at every size.
+ * Their weight is U = refs - (weight of all detected accesses). As an
+ * upper end we let them miss at size c as often as the detected reuses do:
+ * U * (reuse misses at c) / (all reuses). Where every detected reuse misses
+ * (sizes of a few pages on a program trace, issue #9: 0.000155 at 1 frame
+ * where exact is 0.57) the band is then wide and the curve untrusted; where
+ * they all hit it closes. With period 0 nothing goes unseen and U is 0. */
+static int patent_trust(const vmm_patent_t *p, vmm_mrc_t *c)
+{
+    uint32_t n = c->npoints;
+    double *var = n ? vmm_malloc(n * sizeof *var) : NULL;
+    double *up = n ? vmm_malloc(n * sizeof *up) : NULL;
+    int rc = n && (!var || !up) ? VMM_ENOMEM : 0;
+    if (!rc && n) {
+        mrc_groups_var(&p->groups, c, var);
+        double reuse = p->seen_w - p->cold, unseen = (double)c->refs - p->seen_w;
+        for (uint32_t i = 0; i < n; i++) {
+            double missed = c->misses[i] - p->cold;
+            missed = missed > 0 ? missed : 0;
+            up[i] = unseen <= 0 ? 0 : reuse > 0 ? unseen * missed / reuse : unseen;
+        }
+    }
+    mrc_trust_in_t in = {.rate = vmm_patent_rate(p), .var = var, .up = up,
+                         .pages = p->firsts, .refs = p->touches};
+    if (!rc)
+        rc = mrc_trust(c, &in);
+    vmm_free(var);
+    vmm_free(up);
+    return rc;
+}
+
 int vmm_patent_curve(const vmm_patent_t *p, uint64_t refs, vmm_mrc_t *out)
 {
     uint64_t n = p->any ? (uint64_t)p->maxbin + 1 : 1;
@@ -465,21 +507,29 @@ int vmm_patent_curve(const vmm_patent_t *p, uint64_t refs, vmm_mrc_t *out)
         n = UINT32_MAX / p->width;   /* sizes past 2^32 frames are not representable */
     if (!n)
         n = 1;
-    int rc = vmm_mrc_alloc(out, (uint32_t)n);
+    vmm_mrc_t c;
+    int rc = vmm_mrc_alloc(&c, (uint32_t)n);
     if (rc)
         return rc;
-    out->refs = refs;
-    out->distinct = p->cold;
+    c.refs = refs;
+    /* every page the VMM saw was offered once: the exact count, where the
+     * cold weight (sum of 1/R at first accesses) only estimates it */
+    c.distinct = p->offered ? (double)p->offered : p->cold;
     /* misses with (k+1)*width frames: cold misses plus every access
      * recorded past bin k (suffix sums), capped at the references. */
     double beyond = 0;
     for (uint32_t k = p->any ? p->maxbin : 0; k >= n; k--)
         beyond += p->hist[k];
     for (uint64_t k = n; k-- > 0;) {
-        out->frames[k] = (uint32_t)((k + 1) * p->width);
+        c.frames[k] = (uint32_t)((k + 1) * p->width);
         double m = p->cold + beyond;
-        out->misses[k] = m < (double)refs ? m : (double)refs;
+        c.misses[k] = m < (double)refs ? m : (double)refs;
         beyond += p->any ? p->hist[k] : 0;
     }
+    if ((rc = patent_trust(p, &c))) {
+        vmm_mrc_free(&c);
+        return rc;
+    }
+    *out = c;
     return 0;
 }

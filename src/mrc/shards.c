@@ -41,6 +41,7 @@
 #include "util/alloc.h"
 
 #define SHARDS_DEFAULT_RATE 0.01
+#define SHARDS_DEFAULT_PAGES 8192
 #define SHARDS_MAX_BINS (1u << 16)
 
 typedef struct shards_ent {
@@ -54,11 +55,15 @@ typedef struct shards_state {
     uint64_t lim;          /* sampled iff hash <= lim (lim = T - 1) */
     double rate;           /* R = T / 2^64 */
     uint64_t refs;         /* N */
+    uint64_t srefs;        /* sampled references */
+    uint64_t spages;       /* pages ever sampled */
     double sampled_w;      /* sum of the weights 1/R of sampled references */
     uint64_t smax;         /* 0 = fixed rate */
     shards_ent *heap;      /* fixed size: max-heap of tracked pages by hash */
     size_t heap_n, heap_cap;
     uint32_t step, max_frames;
+    mrc_kmv_t kmv;         /* fixed rate: distinct pages (fixed size has its heap) */
+    mrc_groups_t groups;   /* the sample split by hash, for the band (trust.c) */
 } shards_state;
 
 static void shards_fini(void *st)
@@ -66,6 +71,7 @@ static void shards_fini(void *st)
     shards_state *s = st;
     mrc_sd_fini(&s->sd);
     mrc_hist_fini(&s->hist);
+    mrc_kmv_fini(&s->kmv);
     vmm_free(s->heap);
     s->heap = NULL;
 }
@@ -73,8 +79,9 @@ static void shards_fini(void *st)
 static int shards_init(void *st, const vmm_mrc_cfg_t *cfg, vmm_err_t *err)
 {
     shards_state *s = st;
-    double dflt = cfg->max_pages ? 1.0 : SHARDS_DEFAULT_RATE;
-    int rc = mrc_cfg_rate(cfg, dflt, &s->rate, err);
+    /* no rate and no size: fixed size (exact on small footprints) */
+    uint64_t smax = cfg->max_pages || cfg->rate ? cfg->max_pages : SHARDS_DEFAULT_PAGES;
+    int rc = mrc_cfg_rate(cfg, smax ? 1.0 : SHARDS_DEFAULT_RATE, &s->rate, err);
     if (rc)
         return rc;
     if (cfg->max_pages > UINT32_MAX / 4)
@@ -85,9 +92,13 @@ static int shards_init(void *st, const vmm_mrc_cfg_t *cfg, vmm_err_t *err)
     mrc_hist_init(&s->hist, SHARDS_MAX_BINS, cfg->max_frames);
     s->seed = cfg->seed;
     s->lim = mrc_rate_limit(s->rate);
-    s->smax = cfg->max_pages;
+    s->smax = smax;
     s->step = cfg->step;
     s->max_frames = cfg->max_frames;
+    if (!smax && mrc_kmv_init(&s->kmv)) {
+        shards_fini(s);
+        return VMM_ENOMEM;
+    }
     return 0;
 }
 
@@ -166,12 +177,17 @@ static int shards_sampled(shards_state *s, uint64_t key, uint64_t h)
         return rc;
     double w = 1 / s->rate;
     s->refs++;
+    s->srefs++;
     s->sampled_w += w;
     if (d) {
-        mrc_hist_add(&s->hist, (uint64_t)llround(1 + (double)(d - 1) * w), w);
+        uint64_t f = (uint64_t)llround(1 + (double)(d - 1) * w);
+        mrc_hist_add(&s->hist, f, w);
+        mrc_groups_add(&s->groups, h, f, w);
         return 0;
     }
     s->hist.cold += w;
+    s->spages++;
+    mrc_groups_add(&s->groups, h, 0, w);
     if (s->smax) {
         heap_push(s, h, key);
         shards_shrink(s);
@@ -183,6 +199,8 @@ static int shards_access(void *st, uint64_t key)
 {
     shards_state *s = st;
     uint64_t h = mrc_hash(key, s->seed);
+    if (!s->smax)
+        mrc_kmv_add(&s->kmv, h);
     if (h > s->lim) {
         s->refs++;
         return 0;
@@ -200,6 +218,8 @@ static int shards_access_many(void *st, const uint64_t *keys, size_t n)
     int rc = 0;
     for (size_t i = 0; i < n && !rc; i++) {
         uint64_t h = mrc_hash(keys[i], s->seed);
+        if (!s->smax)
+            mrc_kmv_add(&s->kmv, h);
         if (h > s->lim)
             skipped++;
         else
@@ -213,15 +233,41 @@ static int shards_curve(void *st, vmm_mrc_t *out)
 {
     shards_state *s = st;
     double adj = (double)s->refs - s->sampled_w;   /* SHARDS_adj, scaled by 1/R */
-    uint64_t dmax = s->max_frames ? s->max_frames : (uint64_t)llround(s->hist.cold);
-    return mrc_hist_curve(&s->hist, s->refs, adj, dmax, s->step, out);
+    /* distinct pages: fixed size counts first references at the weight of
+     * their time (exact while R = 1), fixed rate below 1 has its own count
+     * (the sampled pages / R would read 200 for 2 pages of 246 at 0.01) */
+    double distinct = s->smax || s->rate >= 1 ? s->hist.cold : mrc_kmv_estimate(&s->kmv);
+    uint64_t dmax = s->max_frames ? s->max_frames : (uint64_t)llround(distinct);
+    vmm_mrc_t c;
+    int rc = mrc_hist_curve(&s->hist, s->refs, adj, dmax, s->step, &c);
+    if (rc)
+        return rc;
+    c.distinct = distinct;
+    if (s->max_frames && s->max_frames < llround(distinct))
+        c.flags |= VMM_MRC_CUT;
+    double *var = c.npoints ? vmm_malloc(c.npoints * sizeof *var) : NULL;
+    if (c.npoints && !var) {
+        vmm_mrc_free(&c);
+        return VMM_ENOMEM;
+    }
+    if (var)
+        mrc_groups_var(&s->groups, &c, var);
+    mrc_trust_in_t in = {.rate = s->rate, .var = var, .pages = s->spages, .refs = s->srefs};
+    rc = mrc_trust(&c, &in);
+    vmm_free(var);
+    if (rc) {
+        vmm_mrc_free(&c);
+        return rc;
+    }
+    *out = c;
+    return 0;
 }
 
 static size_t shards_mem(const void *st)
 {
     const shards_state *s = st;
     return sizeof *s + mrc_sd_mem(&s->sd) + mrc_hist_mem(&s->hist) +
-           s->heap_cap * sizeof *s->heap;
+           s->heap_cap * sizeof *s->heap + mrc_kmv_mem(&s->kmv);
 }
 
 const vmm_mrc_ops vmm_mrc_shards = {

@@ -202,7 +202,7 @@ expect 2 "--rate" -- mrc -t "$sortz" --method shards --rate 0
 expect 2 "--plot" -- mrc -t "$sortz" --plot "$tmp/curve.gif"
 expect 2 "no trace" -- mrc --method exact
 "$VMMSIM" mrc -t "$sortz" --csv "$tmp/mrc.csv" >/dev/null 2>"$tmp/err" || bad "mrc --csv: $(cat "$tmp/err")"
-[ "$(head -1 "$tmp/mrc.csv")" = "frames,miss_ratio,misses" ] && ok || bad "mrc CSV header"
+[ "$(head -1 "$tmp/mrc.csv")" = "frames,miss_ratio,misses,miss_ratio_lo,miss_ratio_hi,trusted" ] && ok || bad "mrc CSV header"
 # one row per size from 1 to the distinct pages (246), and each row's misses
 # equal the faults of an LRU run with that many frames
 [ "$(($(wc -l <"$tmp/mrc.csv") - 1))" = 246 ] && ok || bad "mrc CSV rows: $(wc -l <"$tmp/mrc.csv")"
@@ -216,14 +216,58 @@ done
 python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert [c["method"] for c in d["curves"]] == ["exact","shards","patent"]; assert d["curves"][0]["mae"] == 0' "$tmp/mrc.json" && ok || bad "mrc JSON"
 grep -q "<svg" "$tmp/mrc.svg" && ok || bad "mrc plot"
 
+# issue #9 item 3: --step prints only the points it computed, and answers with points
+"$VMMSIM" mrc -t "$sortz" --step 100 >"$tmp/step.out" 2>"$tmp/err" || bad "mrc --step: $(cat "$tmp/err")"
+rows=$(awk '/^ +frames +miss ratio/ { on = 1; next } on && NF { printf "%s ", $1 }' "$tmp/step.out")
+[ "$rows" = "100 200 246 " ] && ok || bad "mrc --step 100 prints sizes it did not compute: $rows"
+grep -q "0\.76" "$tmp/step.out" && bad "mrc --step 100 invents 0.76 at 24 frames" || ok
+[ "$(awk '$1 == "exact" { print $4, $5 }' "$tmp/step.out")" = "~100 <=100" ] && ok ||
+    bad "mrc --step 100 knee and frames@: $(grep '^exact' "$tmp/step.out")"
+[ "$("$VMMSIM" mrc -t "$sortz" --step 100 --csv - | cut -d, -f1 | tr '\n' ' ')" = "frames 100 200 246 " ] &&
+    ok || bad "mrc --step 100 CSV rows"
+"$VMMSIM" mrc -t "$sortz" --step 100 --json "$tmp/step.json" >/dev/null 2>&1
+python3 -c 'import json,sys; c=json.load(open(sys.argv[1]))["curves"][0]; assert [p[0] for p in c["points"]] == [100, 200, 246]; assert (c["knee_frames"], c["knee_after_frames"], c["frames_for_target"], c["frames_for_target_after"]) == (100, 0, 100, 0), c' "$tmp/step.json" && ok || bad "mrc --step 100 JSON"
+
+# issue #9 item 4: --compare gives the maximum error beside the MAE; sampled
+# curves give their sample, a band and their trust, and warn when small
+"$VMMSIM" mrc -t "$sortz" --compare exact,shards,mini,patent --json "$tmp/cmp.json" >"$tmp/cmp.out" 2>"$tmp/err" ||
+    bad "mrc --compare: $(cat "$tmp/err")"
+grep -q "MAE   max error" "$tmp/cmp.out" && ok || bad "mrc --compare prints no maximum error"
+grep -q "warning: patent: the curve is not to be trusted below" "$tmp/err" && ok || bad "mrc: no warning for patent: $(cat "$tmp/err")"
+python3 - "$tmp/cmp.json" <<'PY' && ok || bad "mrc --compare JSON: trust fields"
+import json, sys
+c = {x["method"]: x for x in json.load(open(sys.argv[1]))["curves"]}
+for m in c.values():
+    assert "max_error" in m and "sample" in m and "warnings" in m and "trusted" in m, m["method"]
+assert c["shards"]["exact"] and c["shards"]["max_error"] == 0 and c["shards"]["trusted"]
+assert c["shards"]["sample"] == {"rate": 1.0, "pages": 246, "references": 1509009}
+assert not c["patent"]["trusted"] and c["patent"]["warnings"] and c["patent"]["max_error"] > 0.5
+assert len(c["patent"]["band"]) == len(c["patent"]["points"])
+PY
+"$VMMSIM" mrc -t "$sortz" --method shards --rate 0.01 --json "$tmp/r01.json" >/dev/null 2>"$tmp/err"
+grep -q "warning: shards: the sample (.* at R = 0.01) is too small to trust the curve at any size" "$tmp/err" &&
+    ok || bad "mrc --rate 0.01: no warning: $(cat "$tmp/err")"
+python3 -c 'import json,sys; c=json.load(open(sys.argv[1]))["curves"][0]; assert not c["trusted"] and c["min_trusted_frames"] is None and c["warnings"] and c["distinct_pages"] == 246, c["warnings"]' "$tmp/r01.json" &&
+    ok || bad "mrc --rate 0.01 JSON"
+
+# issue #9 item 5: mini without --max-frames (on a file, on stdin, in a scenario)
+expect 0 "" -- mrc -t "$sortz" --method mini
+grep -q "1509009 page references, 246 distinct pages" "$tmp/out" && ok || bad "mrc mini: $(head -1 "$tmp/out")"
+zstd -dc "$sortz" | "$VMMSIM" mrc -t - --method mini >"$tmp/out" 2>"$tmp/err" && ok || bad "mrc mini on stdin: $(cat "$tmp/err")"
+grep -q "246 distinct pages" "$tmp/out" && ok || bad "mrc mini on stdin: $(head -1 "$tmp/out")"
+printf '[host]\nmemory = 4M\nbalancer = mrc\n[vm a]\ntrace = %s\nmemory = 2M\nmrc = mini\n' "$sortz" >"$tmp/mini.ini"
+"$VMMSIM" run "$tmp/mini.ini" --json "$tmp/mini.json" >/dev/null 2>"$tmp/err" && ok || bad "run with mrc = mini: $(cat "$tmp/err")"
+python3 -c 'import json,sys; m=json.load(open(sys.argv[1]))["vms"][0]["mrc"]; assert m["frames"] and m["distinct"] == 246, m' "$tmp/mini.json" &&
+    ok || bad "run with mrc = mini: no curve"
+
 # per process: each pid's curve equals the curve of that pid's references alone
 "$VMMSIM" gen -t working_set -n 60000 -p 3 -s 2 -o "$tmp/w3.vmm" 2>/dev/null
 "$VMMSIM" mrc -t "$tmp/w3.vmm" --per-process --csv "$tmp/pp.csv" >/dev/null 2>"$tmp/err" || bad "mrc --per-process: $(cat "$tmp/err")"
-[ "$(head -1 "$tmp/pp.csv")" = "pid,frames,miss_ratio,misses" ] && ok || bad "per-process CSV header"
+[ "$(head -1 "$tmp/pp.csv")" = "pid,frames,miss_ratio,misses,miss_ratio_lo,miss_ratio_hi,trusted" ] && ok || bad "per-process CSV header"
 for pid in 0 2; do
     grep "^$pid " "$tmp/w3.vmm" >"$tmp/one-pid.vmm"
     "$VMMSIM" mrc -t "$tmp/one-pid.vmm" --csv "$tmp/one.csv" >/dev/null
-    awk -F, -v p=$pid '$1 == p { print $2 "," $3 "," $4 }' "$tmp/pp.csv" >"$tmp/from-pp.csv"
+    awk -F, -v p=$pid '$1 == p { print substr($0, length($1) + 2) }' "$tmp/pp.csv" >"$tmp/from-pp.csv"
     tail -n +2 "$tmp/one.csv" | cmp -s - "$tmp/from-pp.csv" && ok || bad "per-process curve of pid $pid"
 done
 
