@@ -12,16 +12,17 @@ static const char convert_help[] =
     "usage: vmmsim convert IN... OUT [-f INFMT] [--to FMT] [--data-only] [-p PAGE] [-n N]\n"
     "                      [--burst N] [csv and block options]\n"
     "\n"
-    "Convert trace IN (- = stdin) to OUT (- = stdout) in format FMT (default bin;\n"
-    "writable: bin, vmm, lackey, pages, din, vscsi, msr, csv, hex). An OUT name ending\n"
-    "in .zst, .gz or .xz is compressed. The output file appears only when the whole\n"
-    "conversion succeeded. Formats that cannot carry the access size (vmm, pages, din,\n"
-    "hex, vscsi) say on stderr how many records lost it.\n"
+    "Convert trace IN (- = stdin) to OUT (- = stdout) in format FMT, by default bin.\n"
+    "Writable formats: %s.\n"
+    "An OUT name ending in .zst, .gz or .xz is compressed. The output file appears\n"
+    "only when the whole conversion succeeded. A format that cannot carry the access\n"
+    "size says on stderr how many records lost it.\n"
     "\n"
     "With several inputs (a.lackey b.lackey ... OUT) they are merged into one trace:\n"
     "input i of n maps its asid a to a*n+i (so one-process logs get asids 0..n-1, in\n"
     "order) and the inputs take turns, --burst records each (default 1); an input\n"
-    "that ends drops out. Write bin, vmm, msr or csv to keep the asids.\n"
+    "that ends drops out. Write a format that keeps asids (bin, the default) to keep\n"
+    "them apart (docs/trace-formats.md).\n"
     "\n"
     "  -f, --format FMT     input format (default: detect per input)\n"
     "      --to FMT         output format\n"
@@ -30,6 +31,18 @@ static const char convert_help[] =
     "  -n N                 stop after N records\n"
     "      --burst N        merging: records each input gives per turn (default 1)\n"
     TRACE_OPTS_HELP;
+
+/* Print the help with the writable formats from the registry. */
+static int help(void)
+{
+    char list[256] = "";
+    size_t n = 0;
+    for (const char *const *f = vmm_trace_writable(); *f; f++)
+        n += (size_t)snprintf(list + n, n < sizeof list ? sizeof list - n : 0, "%s%s",
+                              n ? ", " : "", *f);
+    printf(convert_help, list);
+    return EXIT_OK;
+}
 
 enum { O_BURST = 2100 };
 
@@ -65,7 +78,7 @@ int cmd_convert(int argc, char **argv)
                 return cli_usage_error("--burst: expected 1 to %u records", UINT32_MAX);
             src.topts.burst = (uint32_t)burst;
             break;
-        case 'h': fputs(convert_help, stdout); return EXIT_OK;
+        case 'h': return help();
         default:
             if (trace_opts_has(c)) {
                 if (trace_opts_parse(&src.topts, c, optarg))

@@ -87,8 +87,11 @@ static inline int perf_parse(const vmm_trace_t *t, const char *p, const char *li
     uint64_t pid, addr;
     const char *x = pidtok;
     int st = vmm_parse_dec(&x, UINT32_MAX, 9, VMM_TP_RANGE32, &pid);
-    if (st || (*x == '/' && (x++, vmm_parse_dec(&x, UINT32_MAX, 9, VMM_TP_RANGE32, &addr))) ||
-        !vmm_is_sep(*x)) {
+    if (!st && *x == '/') {   /* the TID: checked, not used */
+        x++;
+        st = vmm_parse_dec(&x, UINT32_MAX, 9, VMM_TP_RANGE32, &addr);
+    }
+    if (st || !vmm_is_sep(*x)) {
         *next = x;
         return st ? st : VMM_TP_SYNTAX;
     }

@@ -154,7 +154,9 @@ enum {
 
 /* Parse the line starting at p; a '\n' exists in [p, lim). On VMM_TP_REC
  * fill *r (every field) and on REC or SKIP set *next past the '\n'; on an
- * error *next may point at the offending character. */
+ * error *next may point at the offending character. Detection calls it
+ * before the format is chosen, with t->st NULL: a parser that has state
+ * must then judge the line by its defaults (or the format sets detect). */
 typedef int (*vmm_line_fn)(const vmm_trace_t *t, const char *p, const char *lim,
                            const char **next, vmm_ref_t *r);
 
