@@ -93,7 +93,9 @@ static int init_vm(host_t *h, uint32_t i, vmm_err_t *err)
         if (core_smp_add(&h->k, i))
             return VMM_ENOMEM;
     } else if (strcmp(s->mrc, "none")) {
-        vmm_mrc_cfg_t mc = {.seed = h->hs->seed};
+        /* mini emulates sizes up to the VM's memory */
+        vmm_mrc_cfg_t mc = {.seed = h->hs->seed,
+                            .max_frames = r->memory < UINT32_MAX ? (uint32_t)r->memory : UINT32_MAX};
         if ((rc = vmm_mrc_builder_init(&vm->mrcb, vmm_mrc_find(s->mrc), &mc, err)))
             return rc;
         cd->mrcb = &vm->mrcb;
