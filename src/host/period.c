@@ -256,5 +256,9 @@ int host_final_mrc(host_t *h, uint32_t i)
     int rc = vm_mrc(h, i, &vm->r.mrc);
     if (!rc)
         vm->r.recommended = recommend(&vm->r.mrc, vm->r.target_miss_ratio);
+    /* a sampled curve's last point can lie past the VM's memory, which is
+     * all the VM can use */
+    if (vm->r.recommended > vm->r.memory)
+        vm->r.recommended = vm->r.memory;
     return rc;
 }

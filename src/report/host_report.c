@@ -352,7 +352,7 @@ int vmm_host_report_json(FILE *f, const vmm_scenario_t *sc, const vmm_host_resul
     json_t *o = report_json(sc, r);
     if (!o)
         return VMM_ENOMEM;
-    int rc = json_dumpf(o, f, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(10)) ||
+    int rc = json_dumpf(o, f, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(JSON_REAL_PREC)) ||
              fputc('\n', f) == EOF;
     json_decref(o);
     return rc || ferror(f) ? VMM_EIO : 0;

@@ -11,17 +11,19 @@
 
 static inline double vmm_ratio(uint64_t a, uint64_t b) { return b ? (double)a / (double)b : 0.0; }
 
-/* Round to 6 significant decimals so the JSON text does not depend on the
- * last bits of floating-point sums; NaN, infinities and -0 become 0. */
+/* A real for the JSON reports, printed with JSON_REAL_PREC significant
+ * digits (times of 10^11 ns keep their nanoseconds); NaN, infinities and
+ * -0 become 0. */
 static inline json_t *jreal(double x)
 {
     if (!isfinite(x) || x == 0)
         return json_real(0);   /* also -0 */
-    char buf[64];
-    snprintf(buf, sizeof buf, "%.6g", x);
-    return json_real(strtod(buf, NULL));
+    return json_real(x);       /* printed with JSON_REAL_PREC digits */
 }
 
+/* Significant digits of every real in the JSON reports: all a double holds
+ * to print back the same decimal (15), without the noise digits of 17. */
+#define JSON_REAL_PREC 15
 /* An unsigned count; one beyond JSON's signed 64 bits becomes a real. */
 static inline json_t *jint(uint64_t v)
 {

@@ -170,7 +170,7 @@ int vmm_report_json(FILE *f, const vmm_stats_t *st, const vmm_config_t *cfg,
     json_t *o = report_json(st, cfg, info);
     if (!o)
         return VMM_ENOMEM;
-    int rc = json_dumpf(o, f, JSON_INDENT(2) | JSON_REAL_PRECISION(10)) || fputc('\n', f) == EOF;
+    int rc = json_dumpf(o, f, JSON_INDENT(2) | JSON_REAL_PRECISION(JSON_REAL_PREC)) || fputc('\n', f) == EOF;
     json_decref(o);
     return rc ? VMM_EIO : 0;
 }

@@ -296,3 +296,49 @@ Test(datapath, a_stage_sees_every_reference_in_run)
     cr_assert_float_eq(with.c.time_ns - without.c.time_ns, 1000.0 * (double)with.c.faults, 1e-6);
     unlink(path);
 }
+
+/* The JSON report keeps a double's digits (it rounded to 6 significant
+ * ones: an end time of 3.41975e10 ns lost its microseconds). */
+Test(datapath, json_reals_keep_their_digits)
+{
+    vmm_scenario_t *sc = NULL;
+    vmm_err_t err;
+    cr_assert_eq(vmm_scenario_load_string("[host]\nmemory = 4M\nbalancer = static\n"
+                                          "[vm a]\ngenerate = zipf:pages=3000,n=20000,s=3\n"
+                                          "memory = 4M\nmrc = none\n", "t", &sc, &err), 0,
+                 "%s", err.msg);
+    vmm_host_result_t r;
+    cr_assert_eq(vmm_host_run(sc, NULL, &r, &err), 0, "%s", err.msg);
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    cr_assert_eq(vmm_host_report_json(f, sc, &r), 0);
+    fclose(f);
+    const char *p = strstr(buf, "\"end_ns\": ");
+    cr_assert_not_null(p);
+    double got = strtod(p + 10, NULL);
+    cr_assert(r.end_ns > 1e6);
+    cr_assert_float_eq(got, r.end_ns, r.end_ns * 1e-13, "end_ns %.17g printed as %.17g", r.end_ns,
+                       got);
+    free(buf);
+    vmm_host_result_fini(&r);
+    vmm_scenario_destroy(sc);
+}
+
+/* A VM is never recommended more memory than it has (a sampled curve's
+ * sizes are scaled estimates and can pass it). */
+Test(datapath, recommendation_within_the_vms_memory)
+{
+    vmm_scenario_t *sc = NULL;
+    vmm_err_t err;
+    cr_assert_eq(vmm_scenario_load_string("[host]\nmemory = 8M\nbalancer = static\n"
+                                          "[vm a]\ngenerate = random:pages=4000,n=40000,s=5\n"
+                                          "memory = 4M\nmrc = shards\ntarget = 0.0001\n", "t",
+                                          &sc, &err), 0, "%s", err.msg);
+    vmm_host_result_t r;
+    cr_assert_eq(vmm_host_run(sc, NULL, &r, &err), 0, "%s", err.msg);
+    cr_assert_leq(r.vms[0].recommended, r.vms[0].memory, "%llu > %llu",
+                  (unsigned long long)r.vms[0].recommended, (unsigned long long)r.vms[0].memory);
+    vmm_host_result_fini(&r);
+    vmm_scenario_destroy(sc);
+}
