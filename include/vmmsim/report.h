@@ -16,6 +16,10 @@ struct vmm_run_info {
     double wall_seconds;    /* host time spent; < 0 leaves it out (deterministic output) */
 };
 
+/* The counters of VMM_COUNTERS as a Markdown table (docs/json-schema.md
+ * carries it; a test checks it is current). 0 or VMM_EIO. */
+VMM_API int vmm_counters_markdown(FILE *f);
+
 /* Derived figures. */
 VMM_API double vmm_amt_ns(const vmm_counters_t *c);        /* average time per reference */
 VMM_API double vmm_fault_rate(const vmm_counters_t *c);    /* faults / references */

@@ -89,54 +89,57 @@ enum { VMM_TIER_COMPRESSED = 0, VMM_TIER_SSD = 1, VMM_TIER_DISK = 2, VMM_TIER_SW
        VMM_TIERS = 4 };
 
 /* Counters of one address space (and their sums per VM and in total),
- * declared once: X(type, name, n, text) with n = 1 for a scalar and
- * VMM_TIERS for one per tier. The struct, the sums (vmm_counters_add) and
- * the schema docs come from this list. */
+ * declared once: X(type, name, n, flags, text) with n = 1 for a scalar and
+ * VMM_TIERS for one per tier, flags VMM_CTR_NATIVE for those the native
+ * report (vmmsim sim's JSON and CSV) lists by name. The struct, the sums
+ * (vmm_counters_add), the reports' fields and their docs
+ * (vmm_counters_markdown) come from this list. */
+#define VMM_CTR_NATIVE 1
 #define VMM_COUNTERS(X) \
-    X(uint64_t, refs, 1, "page references") \
-    X(uint64_t, reads, 1, "of those: data reads") \
-    X(uint64_t, writes, 1, "of those: writes (lackey S and M)") \
-    X(uint64_t, ifetches, 1, "of those: instruction fetches") \
-    X(uint64_t, tlb_hits, 1, "translations found in a TLB level") \
-    X(uint64_t, tlb_misses, 1, "translations that walked") \
-    X(uint64_t, local_refs, 1, "NUMA: DRAM references to the CPU's node") \
-    X(uint64_t, remote_refs, 1, "NUMA: DRAM references to another node") \
-    X(double, time_ns, 1, "simulated time of the references (hot fields first)") \
-    X(uint64_t, faults, 1, "references to a page not in DRAM") \
-    X(uint64_t, minor_faults, 1, "of those: first touches (a zeroed frame)") \
-    X(uint64_t, major_faults, 1, "of those: contents brought back from a tier") \
-    X(uint64_t, major_by_tier, VMM_TIERS, "major faults served by each tier") \
-    X(uint64_t, evictions, 1, "pages taken out of DRAM, any reason") \
-    X(uint64_t, ballooned, 1, "of those: given up by the guest to the balloon") \
-    X(uint64_t, host_swapped, 1, "of those: picked by the host (reclaim = swap)") \
-    X(uint64_t, to_tier, VMM_TIERS, "pages whose contents were stored in each tier") \
-    X(uint64_t, demoted, 1, "compressed pages pushed down to the swap device") \
-    X(uint64_t, dirty_writebacks, 1, "evicted (or cleaned) dirty pages written out") \
-    X(uint64_t, swap_ins, 1, "pages read back from a swap device") \
-    X(uint64_t, swap_outs, 1, "pages written to a swap device") \
-    X(uint64_t, walk_refs, 1, "memory references of page walks, every dimension") \
-    X(uint64_t, guest_walk_refs, 1, "of those: guest page-table entries read") \
-    X(uint64_t, nested_walk_refs, 1, "of those: nested-table entries read") \
-    X(uint64_t, pwc_hits, 1, "walks shortened by a page-walk cache") \
-    X(uint64_t, shadow_syncs, 1, "shadow paging: guest page-table updates trapped") \
-    X(uint64_t, pages_touched, 1, "distinct pages referenced") \
-    X(uint64_t, page_migrations, 1, "NUMA: pages moved to the node using them") \
-    X(uint64_t, trace_faults, 1, "MRC sampler: detected accesses that faulted into the VMM") \
-    X(uint64_t, trace_installs, 1, "MRC sampler: traces re-installed at a period end") \
-    X(uint64_t, sampler_tlb_invalidations, 1, "MRC sampler: TLB entries it invalidated") \
-    X(uint64_t, scanned_pages, 1, "MRC sampler, scan mode: accessed bits read") \
-    X(uint64_t, scan_hits, 1, "MRC sampler, scan mode: accessed bits found set") \
-    X(uint64_t, fault_detections, 1, "MRC sampler: sampled pages seen through their major fault") \
-    X(uint64_t, active_faults, 1, "ESX active-page sampling faults") \
-    X(double, fault_ns, 1, "of that: time in faults") \
-    X(double, sampler_ns, 1, "of that: time the samplers cost")
+    X(uint64_t, refs, 1, 0, "page references") \
+    X(uint64_t, faults, 1, 0, "references to a page not in DRAM") \
+    X(uint64_t, reads, 1, VMM_CTR_NATIVE, "page references that read data") \
+    X(uint64_t, writes, 1, VMM_CTR_NATIVE, "page references that write (lackey S and M)") \
+    X(uint64_t, ifetches, 1, VMM_CTR_NATIVE, "page references that fetch instructions") \
+    X(uint64_t, minor_faults, 1, VMM_CTR_NATIVE, "faults on a first touch (a frame allocated and zeroed)") \
+    X(uint64_t, major_faults, 1, VMM_CTR_NATIVE, "faults whose contents come back from a tier") \
+    X(uint64_t, evictions, 1, VMM_CTR_NATIVE, "pages taken out of DRAM, any reason") \
+    X(uint64_t, dirty_writebacks, 1, VMM_CTR_NATIVE, "evicted (or cleaned) dirty pages written out") \
+    X(uint64_t, swap_ins, 1, VMM_CTR_NATIVE, "pages read back from a swap device") \
+    X(uint64_t, swap_outs, 1, VMM_CTR_NATIVE, "pages written to a swap device") \
+    X(uint64_t, tlb_hits, 1, VMM_CTR_NATIVE, "translations found in a TLB level") \
+    X(uint64_t, tlb_misses, 1, VMM_CTR_NATIVE, "translations that walked") \
+    X(uint64_t, walk_refs, 1, VMM_CTR_NATIVE, "memory references of page walks, every dimension") \
+    X(uint64_t, pages_touched, 1, VMM_CTR_NATIVE, "distinct pages referenced") \
+    X(uint64_t, local_refs, 1, 0, "NUMA: DRAM references to the CPU's node") \
+    X(uint64_t, remote_refs, 1, 0, "NUMA: DRAM references to another node") \
+    X(double, time_ns, 1, 0, "simulated time of the references") \
+    X(uint64_t, major_by_tier, VMM_TIERS, 0, "major faults served by each tier") \
+    X(uint64_t, ballooned, 1, 0, "evictions: pages given up by the guest to the balloon") \
+    X(uint64_t, host_swapped, 1, 0, "evictions: pages picked by the host (reclaim = swap)") \
+    X(uint64_t, to_tier, VMM_TIERS, 0, "pages whose contents were stored in each tier") \
+    X(uint64_t, demoted, 1, 0, "compressed pages pushed down to the swap device") \
+    X(uint64_t, guest_walk_refs, 1, 0, "walk references: guest page-table entries read") \
+    X(uint64_t, nested_walk_refs, 1, 0, "walk references: nested-table entries read") \
+    X(uint64_t, pwc_hits, 1, 0, "walks shortened by a page-walk cache") \
+    X(uint64_t, shadow_syncs, 1, 0, "shadow paging: guest page-table updates trapped") \
+    X(uint64_t, page_migrations, 1, 0, "NUMA: pages moved to the node using them") \
+    X(uint64_t, trace_faults, 1, 0, "MRC sampler: detected accesses that faulted into the VMM") \
+    X(uint64_t, trace_installs, 1, 0, "MRC sampler: traces re-installed at a period end") \
+    X(uint64_t, sampler_tlb_invalidations, 1, 0, "MRC sampler: TLB entries it invalidated") \
+    X(uint64_t, scanned_pages, 1, 0, "MRC sampler, scan mode: accessed bits read") \
+    X(uint64_t, scan_hits, 1, 0, "MRC sampler, scan mode: accessed bits found set") \
+    X(uint64_t, fault_detections, 1, 0, "MRC sampler: sampled pages seen through their major fault") \
+    X(uint64_t, active_faults, 1, 0, "ESX active-page sampling faults") \
+    X(double, fault_ns, 1, 0, "simulated time in faults") \
+    X(double, sampler_ns, 1, 0, "simulated time the samplers cost")
 
 /* n = 1 declares a scalar, n = VMM_TIERS an array */
 #define VMM_COUNTER_DIM_(n) VMM_COUNTER_DIM_I_(n)
 #define VMM_COUNTER_DIM_I_(n) VMM_COUNTER_DIM_##n
 #define VMM_COUNTER_DIM_1
 #define VMM_COUNTER_DIM_VMM_TIERS [VMM_TIERS]
-#define VMM_COUNTER_DECL_(type, name, n, text) type name VMM_COUNTER_DIM_(n);
+#define VMM_COUNTER_DECL_(type, name, n, flags, text) type name VMM_COUNTER_DIM_(n);
 typedef struct vmm_counters {
     VMM_COUNTERS(VMM_COUNTER_DECL_)
 } vmm_counters_t;

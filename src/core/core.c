@@ -138,7 +138,7 @@ void core_sum(const core_t *k, uint32_t d, vmm_counters_t *out)
 
 void vmm_counters_add(vmm_counters_t *t, const vmm_counters_t *c)
 {
-#define ADD_(type, name, n, text) \
+#define ADD_(type, name, n, flags, text) \
     for (size_t i_ = 0; i_ < sizeof t->name / sizeof(type); i_++) \
         ((type *)&t->name)[i_] += ((const type *)&c->name)[i_];
     VMM_COUNTERS(ADD_)

@@ -251,26 +251,33 @@ static json_t *totals_json(const vmm_host_result_t *r)
     return jdone(o, rc);
 }
 
-/* Every field of vmm_vm_result_t, in the struct's order. */
+/* One counter of a VM: an integer, a real, or per tier. */
+static int counter_json(json_t *o, const char *key, const uint64_t *u, const double *d, size_t n)
+{
+    if (n > 1)
+        return jset(o, key, tiers_json(u));
+    return jset(o, key, u ? jint(*u) : jreal(*d));
+}
+
+#define CTR_U_(p) _Generic((p), uint64_t *: (p), const uint64_t *: (p), default: NULL)
+#define CTR_D_(p) _Generic((p), double *: (p), const double *: (p), default: NULL)
+
+/* Every field of vmm_vm_result_t, in the struct's order; its counters in
+ * VMM_COUNTERS' order, from that list. */
 static json_t *vm_json(const vmm_vm_result_t *v)
 {
     json_t *o = json_object();
     int rc = !o;
 #define U(n) rc |= jset(o, #n, jint(v->n));
 #define R(n) rc |= jset(o, #n, jreal(v->n));
-#define C(n) rc |= jset(o, #n, jint(v->c.n));
-#define D(n) rc |= jset(o, #n, jreal(v->c.n));
+#define C(type, name, n, flags, text)                                                          \
+    rc |= counter_json(o, #name, CTR_U_((const type *)&v->c.name), CTR_D_((const type *)&v->c.name), \
+                       sizeof v->c.name / sizeof(type));
     rc |= jset(o, "name", json_string(or_q(v->name)));
-    U(vcpus) C(refs) C(reads) C(writes) C(pages_touched)
-    C(faults) C(minor_faults) C(major_faults)
-    rc |= jset(o, "major_by_tier", tiers_json(v->c.major_by_tier));
-    C(evictions) C(ballooned) C(host_swapped)
-    rc |= jset(o, "to_tier", tiers_json(v->c.to_tier));
-    C(demoted) C(tlb_hits) C(tlb_misses) C(walk_refs) C(guest_walk_refs) C(nested_walk_refs)
-    C(pwc_hits) C(shadow_syncs) C(local_refs) C(remote_refs) C(page_migrations) U(vcpu_migrations)
-    C(trace_faults) C(fault_detections) C(active_faults)
-    D(sampler_ns) D(fault_ns) R(run_ns) R(wait_ns) R(finish_ns) R(amt_ns) R(alone_run_ns)
-    R(slowdown)
+    U(vcpus)
+    VMM_COUNTERS(C)
+    U(vcpu_migrations)
+    R(run_ns) R(wait_ns) R(finish_ns) R(amt_ns) R(alone_run_ns) R(slowdown)
     U(alone_major_faults) U(alloc) U(resident) U(min_alloc) U(max_alloc)
     U(reservation) U(limit) U(memory)
     R(shares) R(active)
@@ -280,7 +287,6 @@ static json_t *vm_json(const vmm_vm_result_t *v)
 #undef U
 #undef R
 #undef C
-#undef D
     return jdone(o, rc);
 }
 

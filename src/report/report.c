@@ -17,19 +17,19 @@ double vmm_amt_ns(const vmm_counters_t *c) { return c->refs ? c->time_ns / (doub
 double vmm_fault_rate(const vmm_counters_t *c) { return vmm_ratio(c->faults, c->refs); }
 double vmm_tlb_hit_rate(const vmm_counters_t *c) { return vmm_ratio(c->tlb_hits, c->refs); }
 
-/* The counters, named once for JSON and CSV alike. */
-#define COUNTERS(X)                                                                        \
-    X(reads) X(writes) X(ifetches) X(minor_faults) X(major_faults) X(evictions)           \
-    X(dirty_writebacks) X(swap_ins) X(swap_outs) X(tlb_hits) X(tlb_misses) X(walk_refs)   \
-    X(pages_touched)
+/* The counters the native report lists by name: those VMM_COUNTERS marks
+ * VMM_CTR_NATIVE (all scalars), in its order, for JSON and CSV alike. */
+#define NATIVE_(type, name, n, flags, text) \
+    if ((flags) & VMM_CTR_NATIVE)           \
+        EACH(#name, c->name);
 
 static int counters_json(json_t *o, const vmm_counters_t *c)
 {
     int rc = 0;
     rc |= jset(o, "total_accesses", json_integer((json_int_t)c->refs));
-#define X(n) rc |= jset(o, #n, json_integer((json_int_t)c->n));
-    COUNTERS(X)
-#undef X
+#define EACH(key, v) rc |= jset(o, key, json_integer((json_int_t)(v)))
+    VMM_COUNTERS(NATIVE_)
+#undef EACH
     rc |= jset(o, "page_faults", json_integer((json_int_t)c->faults));
     rc |= jset(o, "replacements", json_integer((json_int_t)c->evictions));
     rc |= jset(o, "page_fault_rate", jreal(vmm_fault_rate(c)));
@@ -178,20 +178,21 @@ int vmm_report_json(FILE *f, const vmm_stats_t *st, const vmm_config_t *cfg,
 int vmm_report_csv(FILE *f, const vmm_stats_t *st)
 {
     fputs("pid,total_accesses,page_faults", f);
-#define X(n) fputs("," #n, f);
-    COUNTERS(X)
-#undef X
+    const vmm_counters_t *c = &st->total;
+#define EACH(key, v) ((void)(v), fputs("," key, f))
+    VMM_COUNTERS(NATIVE_)
+#undef EACH
     fputs(",avg_memory_access_time_ns\n", f);
     for (uint32_t i = 0; i <= st->nas; i++) {
-        const vmm_counters_t *c = i < st->nas ? &st->as[i].c : &st->total;
+        c = i < st->nas ? &st->as[i].c : &st->total;
         if (i < st->nas)
             fprintf(f, "%u", st->as[i].asid);
         else
             fputs("total", f);
         fprintf(f, ",%llu,%llu", (unsigned long long)c->refs, (unsigned long long)c->faults);
-#define X(n) fprintf(f, ",%llu", (unsigned long long)c->n);
-        COUNTERS(X)
-#undef X
+#define EACH(key, v) fprintf(f, ",%llu", (unsigned long long)(v))
+        VMM_COUNTERS(NATIVE_)
+#undef EACH
         fprintf(f, ",%.4f\n", vmm_amt_ns(c));
     }
     return ferror(f) ? VMM_EIO : 0;
@@ -242,4 +243,17 @@ int vmm_report_text(FILE *f, const vmm_stats_t *st, const vmm_config_t *cfg,
         fprintf(f, "  %-22s %15.3f s (%.1f M refs/s)\n", "host time", info->wall_seconds,
                 c->refs / info->wall_seconds / 1e6);
     return ferror(f) ? VMM_EIO : 0;
+}
+
+int vmm_counters_markdown(FILE *f)
+{
+    int bad = fputs("| counter | type | in `sim`'s report | meaning |\n|---|---|---|---|\n", f) < 0;
+#define ROW_(type, name, n, flags, text)                                                    \
+    bad |= fprintf(f, "| `%s` | %s | %s | %s |\n", #name,                                  \
+                   (n) > 1 ? "object (one per tier)" : sizeof(type) == sizeof(double) &&     \
+                   (type)0.5 != 0 ? "real" : "int", ((flags) & VMM_CTR_NATIVE) ? "yes" : "",  \
+                   text) < 0;
+    VMM_COUNTERS(ROW_)
+#undef ROW_
+    return bad || ferror(f) ? VMM_EIO : 0;
 }
