@@ -86,17 +86,17 @@ static int init_vm(host_t *h, uint32_t i, vmm_err_t *err)
     const vmm_vm_spec_t *s = &h->sc->vms[i];
     host_vm_t *vm = &h->vms[i];
     vm->spec = s;
-    /* a VM's allocation changes at run time: policies that size their
-     * lists once, or need the future, cannot follow it */
+    /* a VM's future is not known in advance: policies that need it (opt)
+     * cannot run inside one */
     const vmm_policy_ops *pops = vmm_policy_find(s->policy);
-    if (pops->flags & (VMM_POLICY_SIZED | VMM_POLICY_FUTURE)) {
+    if (pops->flags & VMM_POLICY_FUTURE) {
         char ok[256] = "";
         for (const vmm_policy_ops *const *o = vmm_policy_all(); *o; o++)
-            if (!((*o)->flags & (VMM_POLICY_SIZED | VMM_POLICY_FUTURE)))
+            if (!((*o)->flags & VMM_POLICY_FUTURE))
                 snprintf(ok + strlen(ok), sizeof ok - strlen(ok), "%s%s", ok[0] ? ", " : "",
                          (*o)->name);
         return vmm_err_set(err, VMM_EINVAL, h->sc->file, s->line, -1,
-                           "%s: policy %s cannot change size (a VM's allocation does): use one of %s",
+                           "%s: policy %s needs the future, which a VM cannot give: use one of %s",
                            s->name, pops->name, ok);
     }
     vmm_policy_cfg_t pc = {.nframes = h->nframes, .seed = h->hs->seed ^ vmm_hash64(i + 1),

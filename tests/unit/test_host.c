@@ -973,13 +973,13 @@ Test(host_determinism, same_scenario_same_result)
 
 /* --- 10. errors --------------------------------------------------------------------- */
 
-/* A policy that cannot change size: VMM_EINVAL at the VM's section line. */
-Test(host_errors, fixed_size_policy_names_the_vm)
+/* A policy that needs the future: VMM_EINVAL at the VM's section line. */
+Test(host_errors, future_policy_names_the_vm)
 {
     vmm_err_t err;
     int rc = run_bad("[host]\nmemory = 1M\n"
                      "[vm a]\ngenerate = sequential:pages=8,n=64\nmemory = 1M\n"
-                     "\n[vm b]\ngenerate = sequential:pages=8,n=64\nmemory = 1M\npolicy = arc\n",
+                     "\n[vm b]\ngenerate = sequential:pages=8,n=64\nmemory = 1M\npolicy = opt\n",
                      &err);
     cr_assert_eq(rc, VMM_EINVAL, "%s", vmm_strerror(rc));
     cr_assert_str_eq(err.file, "t");
