@@ -129,11 +129,40 @@ typedef struct vmm_policy_ops {
     int (*resize)(void *st, uint32_t capacity);
 } vmm_policy_ops;
 
-/* Look up a policy by name (case-insensitive); NULL if unknown. */
+/* Look up a policy by name (case-insensitive), built-in or registered with
+ * vmm_policy_register(); NULL if unknown. */
 VMM_API const vmm_policy_ops *vmm_policy_find(const char *name);
 
-/* The registry, NULL-terminated, in the order --help lists it. */
+/* The registry, NULL-terminated, in the order --help lists it: the built-in
+ * policies, then the registered ones in the order they were registered. */
 VMM_API const vmm_policy_ops *const *vmm_policy_all(void);
+
+/* How many policies vmm_policy_register() can add. */
+#define VMM_POLICY_USER_MAX 16
+
+/* Add a policy of the caller's own, as SQLite's sqlite3_config(
+ * SQLITE_CONFIG_PCACHE2, &methods) installs an application's page cache:
+ * from then on vmm_policy_find() and vmm_policy_all() see it, so vmm_create()
+ * (vmm_config_t.policy), scenario files (`policy = NAME`), the CLI's
+ * --policy and `vmmsim policies` can name it like a built-in one.
+ *
+ * The library keeps the pointer, not a copy: `ops` and the strings it
+ * points to must stay valid and unchanged for the rest of the process
+ * (a static const table, as the built-in policies use). There is no
+ * unregistration. Not thread-safe: register before any other thread looks
+ * policies up (SQLite likewise requires sqlite3_config() before
+ * sqlite3_initialize()).
+ *
+ * `ops` must have abi == VMM_POLICY_ABI; a name of 1 to 31 letters, digits,
+ * '_' or '-' that no policy (or alias) has yet, case-insensitively; a
+ * summary; init, fini, on_hit, victim, on_insert and on_remove (reserve_pages
+ * and resize are optional); flags within VMM_POLICY_FUTURE. Returns 0 on
+ * success; VMM_EUNSUP if the table was written for another ABI version;
+ * VMM_EINVAL if ops is NULL or malformed, or its name is taken (check with
+ * vmm_policy_find() to tell the two apart); VMM_ENOMEM when
+ * VMM_POLICY_USER_MAX policies are registered already. On failure nothing
+ * changes. */
+VMM_API int vmm_policy_register(const vmm_policy_ops *ops);
 
 /* A policy instance: ops plus engine-allocated state. */
 typedef struct vmm_policy {

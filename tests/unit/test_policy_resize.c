@@ -1,4 +1,5 @@
-/* Every policy in the registry under a quota that changes (issue #8).
+/* Every policy in the registry under a quota that changes (issue #8), and
+ * policies a library user registers.
  *
  * - a property test over vmm_policy_all(), OPT included (next_use comes
  *   from a precomputed array): random traces with random resizes (shrinks
@@ -10,7 +11,9 @@
  * - at a fixed capacity c below nframes, with scattered frame numbers, the
  *   same faults, victims and write-backs as with nframes == c;
  * - a resize to the capacity already in force changes nothing;
- * - every policy but those needing the future now runs inside a VM.
+ * - every policy but those needing the future now runs inside a VM;
+ * - vmm_policy_register(): its checks, and a tiny user policy (MRU) run
+ *   through vmm_create()/vmm_access() and a scenario file.
  * Hand-checked resizes of ARC and LIRS are in test_policy_adaptive.c. */
 #include <criterion/criterion.h>
 #include "policy_sim.h"
@@ -255,4 +258,170 @@ Test(policy_resize, vms_take_every_policy_but_future_ones)
         }
         vmm_scenario_destroy(sc);
     }
+}
+
+/* ---- user policies ---------------------------------------------------------- */
+
+/* MRU, a policy no one ships: evict the most recently used frame. Per
+ * frame a stamp (0 = not held); a victim is a linear scan, fine here. */
+typedef struct mru_state {
+    uint64_t *stamp;
+    uint64_t clock;
+    uint32_t nframes;
+} mru_state;
+
+static int mru_init(void *st, const vmm_policy_cfg_t *cfg, vmm_err_t *err)
+{
+    (void)err;
+    mru_state *s = st;
+    s->nframes = cfg->nframes;
+    s->stamp = calloc(cfg->nframes, sizeof *s->stamp);
+    return s->stamp ? 0 : VMM_ENOMEM;
+}
+
+static void mru_fini(void *st) { free(((mru_state *)st)->stamp); }
+
+static void mru_touch(void *st, const vmm_pref_t *r)
+{
+    mru_state *s = st;
+    s->stamp[r->frame] = ++s->clock;
+}
+
+static int mru_insert(void *st, const vmm_pref_t *r)
+{
+    mru_touch(st, r);
+    return VMM_POLICY_ADMIT;
+}
+
+static uint32_t mru_victim(void *st, const vmm_pref_t *in)
+{
+    (void)in;
+    mru_state *s = st;
+    uint32_t v = VMM_NOFRAME;
+    for (uint32_t f = 0; f < s->nframes; f++)
+        if (s->stamp[f] && (v == VMM_NOFRAME || s->stamp[f] > s->stamp[v]))
+            v = f;
+    if (v != VMM_NOFRAME)
+        s->stamp[v] = 0;
+    return v;
+}
+
+static void mru_remove(void *st, uint32_t frame, uint32_t page)
+{
+    (void)page;
+    ((mru_state *)st)->stamp[frame] = 0;
+}
+
+static const vmm_policy_ops mru_ops = {
+    .name = "mru",
+    .abi = VMM_POLICY_ABI,
+    .summary = "most recently used (a test's own policy)",
+    .state_size = sizeof(mru_state),
+    .init = mru_init,
+    .fini = mru_fini,
+    .on_hit = mru_touch,
+    .victim = mru_victim,
+    .on_insert = mru_insert,
+    .on_remove = mru_remove,
+};
+
+/* Criterion runs each test in a process of its own, so what one test
+ * registers is gone in the next. */
+Test(policy_user, registered_policy_runs_in_the_engine)
+{
+    cr_assert_null(vmm_policy_find("mru"));
+    cr_assert_eq(vmm_policy_register(&mru_ops), 0);
+    cr_assert_eq(vmm_policy_find("MRU"), &mru_ops);
+    const vmm_policy_ops *const *all = vmm_policy_all(), *last = NULL;
+    for (; *all; all++)
+        last = *all;
+    cr_assert_eq(last, &mru_ops, "registered policies come after the built-in ones");
+
+    /* 3 frames, pages 1 2 3 4 1 2 3 4: 1-3 fault; 4 evicts 3 (the most
+     * recent); 1 and 2 hit; 3 evicts 2; 4 hits: 5 faults (LRU: 8). */
+    vmm_config_t cfg;
+    vmm_config_default(&cfg);
+    cfg.frames = 3;
+    cfg.policy = "mru";
+    vmm_t *m;
+    vmm_err_t err;
+    cr_assert_eq(vmm_create(&cfg, &m, &err), 0, "%s", err.msg);
+    static const uint64_t pages[] = {1, 2, 3, 4, 1, 2, 3, 4};
+    vmm_ref_t refs[8];
+    for (size_t i = 0; i < 8; i++)
+        refs[i] = (vmm_ref_t){.addr = pages[i] << 12, .asid = 1, .size = 8, .op = VMM_OP_READ};
+    cr_assert_eq(vmm_access(m, refs, 8, &err), 0, "%s", err.msg);
+    vmm_stats_t st;
+    vmm_get_stats(m, &st);
+    cr_assert_eq(st.total.faults, 5);
+    cr_assert_str_eq(vmm_get_config(m)->policy, "mru");
+    vmm_destroy(m);
+
+    /* The same policy through the reference driver, and a scenario file
+     * that names it (the host runs it inside a VM). */
+    cr_assert_eq(policy_sim_run(&mru_ops, 3, NULL, pages, NULL, 8), 5);
+    vmm_scenario_t *sc = NULL;
+    cr_assert_eq(vmm_scenario_load_string("[host]\nmemory = 1M\n[vm a]\n"
+                                          "generate = sequential:pages=300,n=2000\n"
+                                          "memory = 1M\nmrc = none\npolicy = mru\n",
+                                          "t", &sc, &err),
+                 0, "%s", err.msg);
+    vmm_host_result_t res;
+    cr_assert_eq(vmm_host_run(sc, NULL, &res, &err), 0, "%s", err.msg);
+    cr_assert_gt(res.vms[0].faults, 0);
+    vmm_host_result_fini(&res);
+    vmm_scenario_destroy(sc);
+}
+
+Test(policy_user, registration_checks)
+{
+    size_t builtin = 0;
+    for (const vmm_policy_ops *const *o = vmm_policy_all(); *o; o++)
+        builtin++;
+    vmm_policy_ops bad = mru_ops;
+    cr_assert_eq(vmm_policy_register(NULL), VMM_EINVAL);
+    bad.abi = VMM_POLICY_ABI - 1;
+    cr_assert_eq(vmm_policy_register(&bad), VMM_EUNSUP);
+    static const char *const bad_names[] = {"", "two words", "a,b", "x:y",
+                                            "0123456789012345678901234567890123"};
+    for (size_t i = 0; i < sizeof bad_names / sizeof bad_names[0]; i++) {
+        bad = mru_ops;
+        bad.name = bad_names[i];
+        cr_assert_eq(vmm_policy_register(&bad), VMM_EINVAL, "'%s'", bad_names[i]);
+    }
+    bad = mru_ops;
+    bad.victim = NULL;
+    cr_assert_eq(vmm_policy_register(&bad), VMM_EINVAL);
+    bad = mru_ops;
+    bad.summary = NULL;
+    cr_assert_eq(vmm_policy_register(&bad), VMM_EINVAL);
+    bad = mru_ops;
+    bad.flags = 1u << 7;
+    cr_assert_eq(vmm_policy_register(&bad), VMM_EINVAL);
+    /* names are unique, case-insensitively, aliases included */
+    static const char *const taken[] = {"lru", "LRU", "approx_lru"};
+    for (size_t i = 0; i < sizeof taken / sizeof taken[0]; i++) {
+        bad = mru_ops;
+        bad.name = taken[i];
+        cr_assert_eq(vmm_policy_register(&bad), VMM_EINVAL, "%s", taken[i]);
+    }
+    cr_assert_eq(vmm_policy_find("lru")->victim != mru_victim, 1);
+    /* optional ops may be missing; a failed call changed nothing */
+    cr_assert_eq(vmm_policy_register(&mru_ops), 0);
+    cr_assert_eq(vmm_policy_register(&mru_ops), VMM_EINVAL);
+    /* the table has VMM_POLICY_USER_MAX slots */
+    static vmm_policy_ops more[VMM_POLICY_USER_MAX];
+    static char names[VMM_POLICY_USER_MAX][16];
+    for (int i = 0; i < VMM_POLICY_USER_MAX; i++) {
+        more[i] = mru_ops;
+        snprintf(names[i], sizeof names[i], "mru%d", i);
+        more[i].name = names[i];
+        cr_assert_eq(vmm_policy_register(&more[i]), i < VMM_POLICY_USER_MAX - 1 ? 0 : VMM_ENOMEM,
+                     "%d", i);
+    }
+    size_t n = 0;
+    for (const vmm_policy_ops *const *o = vmm_policy_all(); *o; o++)
+        n++;
+    cr_assert_eq(n, builtin + VMM_POLICY_USER_MAX);
+    cr_assert_null(vmm_policy_find(names[VMM_POLICY_USER_MAX - 1]));
 }
