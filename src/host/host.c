@@ -58,19 +58,9 @@ static int init_vm(host_t *h, uint32_t i, vmm_err_t *err)
     const vmm_vm_spec_t *s = &h->sc->vms[i];
     host_vm_t *vm = &h->vms[i];
     vm->spec = s;
-    /* a VM's allocation changes at run time: policies that size their
-     * lists once cannot follow it (OPT gets a prepass of each vCPU) */
+    /* every policy follows a changing allocation (resize); OPT gets its
+     * next uses from a prepass of each vCPU (prepass_vcpu) */
     const vmm_policy_ops *pops = vmm_policy_find(s->policy);
-    if (pops->flags & VMM_POLICY_SIZED) {
-        char ok[256] = "";
-        for (const vmm_policy_ops *const *o = vmm_policy_all(); *o; o++)
-            if (!((*o)->flags & VMM_POLICY_SIZED))
-                snprintf(ok + strlen(ok), sizeof ok - strlen(ok), "%s%s", ok[0] ? ", " : "",
-                         (*o)->name);
-        return vmm_err_set(err, VMM_EINVAL, h->sc->file, s->line, -1,
-                           "%s: policy %s cannot change size (a VM's allocation does): use one of %s",
-                           s->name, pops->name, ok);
-    }
     int rc = core_domain(&h->k, i, pops, s->policy_params, h->hs->seed ^ vmm_hash64(i + 1), 0,
                          err);
     if (rc)

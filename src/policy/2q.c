@@ -4,8 +4,9 @@
  *
  * Parameters (cfg->params), as in the paper's recommendation and in
  * libCacheSim's TwoQ defaults:
- *   kin=0.25   A1in, a FIFO of pages seen once, holds floor(kin * frames)
- *   kout=0.5   A1out, a FIFO of keys evicted from A1in, floor(kout * frames)
+ *   kin=0.25   A1in, a FIFO of pages seen once, holds floor(kin * c)
+ *   kout=0.5   A1out, a FIFO of keys evicted from A1in, floor(kout * c)
+ * where c is the capacity in frames.
  * Am, an LRU of pages re-referenced after leaving A1in, gets the rest.
  *
  * A new page enters A1in; a hit there does nothing (correlated references
@@ -21,9 +22,21 @@
  * enters Am while frames are free (only after external removals) may leave
  * Am above its share until the next eviction.
  *
+ * Resize to c': the paper sizes Kin and Kout as fractions of the buffer, so
+ * both are recomputed from c' (floor(kin * c'), floor(kout * c')) and
+ * A1out forgets its oldest keys down to the new Kout at once. Resident
+ * pages stay where they are: on a shrink the engine's victims (no page
+ * coming in, so no A1out lookup) take A1in's oldest while A1in is over the
+ * new Kin (each leaving its key in A1out, as on any fault), then Am's LRU
+ * pages; on a growth new pages enter A1in through free frames. A capacity
+ * below 1/kin makes Kin 0, and from then on every page bypasses, as for a
+ * cache created that small.
+ *
  * Lists hold dense page ids; all operations are O(1) and allocation-free,
- * the per-page arrays grow in reserve_pages. */
+ * the per-page arrays grow in reserve_pages. A removed frame's page comes
+ * with on_remove, so no frame -> page map is kept. */
 #include "vmmsim/policy.h"
+#include "policy/check.h"
 #include "util/alloc.h"
 #include "util/dlist.h"
 #include <string.h>
@@ -33,8 +46,9 @@ enum { TQ_NONE = 0, TQ_IN, TQ_M, TQ_OUT };
 typedef struct tq_state {
     uint32_t kin;            /* A1in's share in frames */
     uint32_t kout;           /* A1out's length in keys */
+    double fin, fout;        /* kin and kout, the shares of the capacity */
+    uint32_t nframes;        /* frame numbers are below it */
     vmm_dlist_t in, m, out;  /* A1in, Am, A1out; head = newest / MRU */
-    uint32_t *frame_page;    /* per frame: page held */
     uint32_t *page_frame;    /* per page: frame while resident */
     uint32_t *prev, *next;   /* per page: list links */
     uint8_t *where;          /* per page: TQ_* list it is on */
@@ -63,10 +77,17 @@ static void tq_push(tq_state *s, uint32_t pg, uint8_t w)
     s->where[pg] = w;
 }
 
+/* Kin and Kout for a capacity of c frames; truncation, as libCacheSim
+ * sizes its sub-queues. */
+static void tq_size(tq_state *s, uint32_t c)
+{
+    s->kin = (uint32_t)(c * s->fin);
+    s->kout = (uint32_t)(c * s->fout);
+}
+
 static void tq_fini(void *st)
 {
     tq_state *s = st;
-    vmm_free(s->frame_page);
     vmm_free(s->page_frame);
     vmm_free(s->prev);
     vmm_free(s->next);
@@ -85,16 +106,13 @@ static int tq_init(void *st, const vmm_policy_cfg_t *cfg, vmm_err_t *err)
         rc = vmm_params_get_range(cfg->params, "2q", "kout", 0.5, 0, 1, &kout, err);
     if (rc)
         return rc;
-    /* Truncation, as libCacheSim sizes its sub-queues. */
-    s->kin = (uint32_t)(cfg->nframes * kin);
-    s->kout = (uint32_t)(cfg->nframes * kout);
+    s->fin = kin;
+    s->fout = kout;
+    s->nframes = cfg->nframes;
+    tq_size(s, cfg->capacity);
     vmm_dl_init(&s->in);
     vmm_dl_init(&s->m);
     vmm_dl_init(&s->out);
-    s->frame_page = vmm_malloc(cfg->nframes * sizeof *s->frame_page);
-    if (!s->frame_page)
-        return VMM_ENOMEM;
-    memset(s->frame_page, 0xff, cfg->nframes * sizeof *s->frame_page);
     return 0;
 }
 
@@ -132,7 +150,8 @@ static void tq_remember(tq_state *s, uint32_t pg)
 static uint32_t tq_victim(void *st, const vmm_pref_t *in)
 {
     tq_state *s = st;
-    tq_lookup(s, in);
+    if (in->page != VMM_NOFRAME)
+        tq_lookup(s, in);
     uint32_t pg;
     if (s->in.size > s->kin || !s->m.size) {
         pg = s->in.tail;
@@ -144,9 +163,7 @@ static uint32_t tq_victim(void *st, const vmm_pref_t *in)
         pg = s->m.tail;
         tq_unlink(s, pg);
     }
-    uint32_t f = s->page_frame[pg];
-    s->frame_page[f] = UINT32_MAX;
-    return f;
+    return s->page_frame[pg];
 }
 
 static int tq_on_insert(void *st, const vmm_pref_t *r)
@@ -158,7 +175,6 @@ static int tq_on_insert(void *st, const vmm_pref_t *r)
         return VMM_POLICY_BYPASS;   /* A1in cannot hold even one page */
     tq_push(s, r->page, s->ghost ? TQ_M : TQ_IN);
     s->page_frame[r->page] = r->frame;
-    s->frame_page[r->frame] = r->page;
     return VMM_POLICY_ADMIT;
 }
 
@@ -171,15 +187,63 @@ static void tq_on_hit(void *st, const vmm_pref_t *r)
 
 static void tq_on_remove(void *st, uint32_t frame, uint32_t page)
 {
-    (void)page;
     tq_state *s = st;
-    uint32_t pg = s->frame_page[frame];
-    if (pg == UINT32_MAX)
-        return;
-    s->frame_page[frame] = UINT32_MAX;
-    if (pg < s->cap && (s->where[pg] == TQ_IN || s->where[pg] == TQ_M) &&
-        s->page_frame[pg] == frame)
-        tq_unlink(s, pg);
+    if (page < s->cap && (s->where[page] == TQ_IN || s->where[page] == TQ_M) &&
+        s->page_frame[page] == frame)
+        tq_unlink(s, page);
+}
+
+/* See the top of the file: new Kin and Kout, A1out cut to Kout. */
+static int tq_resize(void *st, uint32_t capacity)
+{
+    tq_state *s = st;
+    tq_size(s, capacity);
+    while (s->out.size > s->kout)
+        tq_unlink(s, s->out.tail);
+    return 0;
+}
+
+typedef struct tq_check_ctx {
+    const tq_state *s;
+    uint8_t list;
+} tq_check_ctx;
+
+static int tq_check_page(void *ctx, uint32_t pg, char *why, size_t len)
+{
+    const tq_check_ctx *c = ctx;
+    const tq_state *s = c->s;
+    if (s->where[pg] != c->list)
+        return vmm_check_fail(why, len, "2q: page %u on list %u, tagged %u", pg, c->list,
+                              s->where[pg]);
+    if (c->list != TQ_OUT && s->page_frame[pg] >= s->nframes)
+        return vmm_check_fail(why, len, "2q: resident page %u in frame %u", pg,
+                              s->page_frame[pg]);
+    return 0;
+}
+
+int vmm_2q_check(const void *st, uint32_t *held, char *why, size_t len)
+{
+    const tq_state *s = st;
+    const vmm_dlist_t *lists[] = {&s->in, &s->m, &s->out};
+    static const char *const names[] = {"2q A1in", "2q Am", "2q A1out"};
+    uint64_t tagged = 0, total = 0;
+    for (uint8_t i = 0; i < 3; i++) {
+        tq_check_ctx ctx = {s, (uint8_t)(TQ_IN + i)};
+        if (vmm_check_dlist(lists[i], s->prev, s->next, s->cap, names[i], tq_check_page, &ctx,
+                            why, len))
+            return -1;
+        total += lists[i]->size;
+    }
+    for (size_t pg = 0; pg < s->cap; pg++)
+        tagged += s->where[pg] != TQ_NONE;
+    if (tagged != total)
+        return vmm_check_fail(why, len, "2q: %llu pages tagged, %llu on lists",
+                              (unsigned long long)tagged, (unsigned long long)total);
+    *held = s->in.size + s->m.size;
+    if (s->out.size > s->kout)
+        return vmm_check_fail(why, len, "2q: A1out holds %u keys, Kout %u", s->out.size,
+                              s->kout);
+    return 0;
 }
 
 const vmm_policy_ops vmm_policy_2q = {
@@ -187,7 +251,7 @@ const vmm_policy_ops vmm_policy_2q = {
     .name = "2q",
     .summary = "2Q (VLDB'94): FIFO for new pages, LRU for pages reused after leaving it",
     .state_size = sizeof(tq_state),
-    .flags = VMM_POLICY_SIZED,
+    .flags = 0,
     .init = tq_init,
     .fini = tq_fini,
     .reserve_pages = tq_reserve,
@@ -195,4 +259,5 @@ const vmm_policy_ops vmm_policy_2q = {
     .victim = tq_victim,
     .on_insert = tq_on_insert,
     .on_remove = tq_on_remove,
+    .resize = tq_resize,
 };

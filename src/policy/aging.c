@@ -16,19 +16,25 @@
  *
  * Parameters ("bits=B,interval=I"):
  *   bits      counter width, 1..32, default 8 (Tanenbaum's example);
- *   interval  references between ticks, >= 1, default max(1000, frames):
- *             a tick costs O(frames), so an interval of at least `frames`
- *             keeps it O(1) per reference however large memory is, and 8
- *             ticks still separate a hot page from a cold one.
+ *   interval  references between ticks, >= 1, default max(1000, c) for a
+ *             capacity of c frames: a tick costs O(c), so an interval of at
+ *             least c keeps it O(1) per reference however large memory is,
+ *             and 8 ticks still separate a hot page from a cold one.
+ *
+ * Resize: the default interval follows the new capacity (max(1000, c));
+ * one given as a parameter stays. Counters, R bits and load order are
+ * per frame and untouched; on a shrink the engine's victims take the
+ * smallest keys, as on any fault.
  *
  * Cost: frames are kept in a binary min-heap on (key, load order) with a
  * position index. A hit that sets R moves the frame down, O(log n), at most
  * once per frame per tick; insert and victim are O(log n). A tick shifts
- * every counter and re-heapifies, O(frames), i.e. O(frames / interval)
+ * every resident counter and re-heapifies, O(c), i.e. O(c / interval)
  * amortised per reference. (Shifting halves every key, which keeps the heap
  * order except between keys it makes equal; rebuilding restores the
  * load-order tie break.) */
 #include "vmmsim/policy.h"
+#include "policy/check.h"
 #include "util/alloc.h"
 #include "util/iheap.h"
 #include <math.h>
@@ -41,6 +47,8 @@ typedef struct aging_state {
     uint64_t *loaded;   /* per frame: load sequence number (tie break) */
     unsigned bits;      /* counter width */
     uint64_t interval;  /* references per tick */
+    int interval_set;   /* interval given as a parameter (else it follows c) */
+    uint32_t nframes;   /* frame numbers are below it */
     uint64_t since;     /* references since the last tick */
     uint64_t seq;       /* loads so far */
 } aging_state;
@@ -77,7 +85,7 @@ static void aging_fini(void *st)
 static int aging_init(void *st, const vmm_policy_cfg_t *cfg, vmm_err_t *err)
 {
     aging_state *s = st;
-    uint64_t bits = 8, interval = cfg->nframes > 1000 ? cfg->nframes : 1000;
+    uint64_t bits = 8, interval = cfg->capacity > 1000 ? cfg->capacity : 1000;
     int rc = vmm_params_check(cfg->params, aging_params, "aging", err);
     if (!rc)
         rc = aging_param(cfg->params, "bits", 1, 32, &bits, err);
@@ -85,9 +93,11 @@ static int aging_init(void *st, const vmm_policy_cfg_t *cfg, vmm_err_t *err)
         rc = aging_param(cfg->params, "interval", 1, 1e15, &interval, err);
     if (rc)
         return rc;
+    double given;
+    s->interval_set = vmm_params_get_double(cfg->params, "interval", &given, NULL) == 1;
     s->bits = (unsigned)bits;
     s->interval = interval;
-    uint32_t n = cfg->nframes;
+    uint32_t n = s->nframes = cfg->nframes;
     if (vmm_ih_init(&s->heap, n))
         return VMM_ENOMEM;
     s->counter = vmm_calloc(n, sizeof *s->counter);
@@ -172,6 +182,27 @@ static void aging_on_remove(void *st, uint32_t frame, uint32_t page)
         vmm_ih_remove(&s->heap, frame, aging_less, s);
 }
 
+static int aging_resize(void *st, uint32_t capacity)
+{
+    aging_state *s = st;
+    if (!s->interval_set)
+        s->interval = capacity > 1000 ? capacity : 1000;
+    return 0;
+}
+
+int vmm_aging_check(const void *st, uint32_t *held, char *why, size_t len)
+{
+    const aging_state *s = st;
+    *held = s->heap.count;
+    for (uint32_t i = 0; i < s->heap.count; i++) {
+        uint32_t f = s->heap.heap[i];
+        if (f < s->nframes && (s->ref[f] > 1 || (s->bits < 32 && s->counter[f] >> s->bits)))
+            return vmm_check_fail(why, len, "aging: frame %u: R %u, counter %u of %u bits", f,
+                                  s->ref[f], s->counter[f], s->bits);
+    }
+    return vmm_check_iheap(&s->heap, s->nframes, aging_less, s, "aging heap", why, len);
+}
+
 const vmm_policy_ops vmm_policy_aging = {
     .abi = VMM_POLICY_ABI,
     .name = "aging",
@@ -185,4 +216,5 @@ const vmm_policy_ops vmm_policy_aging = {
     .victim = aging_victim,
     .on_insert = aging_on_insert,
     .on_remove = aging_on_remove,
+    .resize = aging_resize,
 };

@@ -18,10 +18,32 @@
  * against), REPLACE also takes T1 when T2 is empty, and when T1 alone fills
  * the cache (B1 empty) its LRU page is dropped without leaving a ghost.
  *
- * State is per frame (which page is where) and per dense page id (list
- * links and which list the page is on), so every operation is O(1) and
- * allocation-free; the per-page arrays grow in reserve_pages. */
+ * The directory bounds of the paper (Figure 4: |L1| = |T1|+|B1| <= c and
+ * |L1|+|L2| <= 2c) are restored after every insert and every victim taken
+ * with no page coming in, dropping B1's LRU ghosts for the first and B2's
+ * (then B1's) for the second. In a run at a fixed c with no external
+ * removal case IV keeps them already, so this changes nothing there; it
+ * matters after a removal, whose frame a later fault refills without a
+ * REPLACE, and after a resize.
+ *
+ * Resize to c': p becomes p * c'/c, so T1 keeps the share of the cache the
+ * ghost hits earned it, and c becomes c'. On a shrink the engine's victims
+ * (no page coming in: no ghost lookup, no adaptation) run REPLACE against
+ * the scaled p, each evicted page becoming a ghost as on any miss, and the
+ * bounds above trim the ghost lists, so once the engine is done the
+ * directory is one a cache of c' frames could have: T1+T2 <= c',
+ * T1+B1 <= c', and B1+B2 <= c' (ghosts beyond that are forgotten, LRU
+ * first). On a growth nothing is dropped: the ghosts stay and the new
+ * frames fill with misses, which go to T1 (or to T2 on a ghost hit) with
+ * no eviction, as in the paper's cold start.
+ *
+ * State is per dense page id (list links, which list the page is on, its
+ * frame while resident), so every operation is O(1) amortised (the bounds
+ * drop at most one ghost per insert outside a resize) and allocation-free;
+ * the per-page arrays grow in reserve_pages. A removed frame's page comes
+ * with on_remove, so no frame -> page map is kept. */
 #include "vmmsim/policy.h"
+#include "policy/check.h"
 #include "util/alloc.h"
 #include "util/dlist.h"
 #include <string.h>
@@ -32,7 +54,7 @@ typedef struct arc_state {
     uint32_t c;              /* capacity in frames */
     double p;                /* target size of T1 */
     vmm_dlist_t t1, t2, b1, b2;
-    uint32_t *frame_page;    /* per frame: page held */
+    uint32_t nframes;        /* frame numbers are below it */
     uint32_t *page_frame;    /* per page: frame while resident */
     uint32_t *prev, *next;   /* per page: links on its list */
     uint8_t *where;          /* per page: ARC_* list it is on */
@@ -71,7 +93,6 @@ static void arc_push(arc_state *s, uint32_t pg, uint8_t w)
 static void arc_fini(void *st)
 {
     arc_state *s = st;
-    vmm_free(s->frame_page);
     vmm_free(s->page_frame);
     vmm_free(s->prev);
     vmm_free(s->next);
@@ -85,15 +106,12 @@ static int arc_init(void *st, const vmm_policy_cfg_t *cfg, vmm_err_t *err)
     int rc = vmm_params_check(cfg->params, arc_params, "arc", err);
     if (rc)
         return rc;
-    s->c = cfg->nframes;
+    s->c = cfg->capacity;
+    s->nframes = cfg->nframes;
     vmm_dl_init(&s->t1);
     vmm_dl_init(&s->t2);
     vmm_dl_init(&s->b1);
     vmm_dl_init(&s->b2);
-    s->frame_page = vmm_malloc(cfg->nframes * sizeof *s->frame_page);
-    if (!s->frame_page)
-        return VMM_ENOMEM;
-    memset(s->frame_page, 0xff, cfg->nframes * sizeof *s->frame_page);
     return 0;
 }
 
@@ -139,18 +157,30 @@ static uint32_t arc_demote(arc_state *s, uint8_t from, uint8_t to)
     arc_unlink(s, pg);
     if (to != ARC_NONE)
         arc_push(s, pg, to);
-    uint32_t f = s->page_frame[pg];
-    s->frame_page[f] = UINT32_MAX;   /* the frame is the engine's again */
-    return f;
+    return s->page_frame[pg];   /* the frame is the engine's again */
 }
 
-/* REPLACE(x, p) of the paper. */
-static uint32_t arc_replace(arc_state *s)
+/* REPLACE(x, p) of the paper; `ghost` is where x was found (ARC_B2 breaks
+ * the tie |T1| == p toward T1). */
+static uint32_t arc_replace(arc_state *s, uint8_t ghost)
 {
     double t1 = s->t1.size;
-    if ((t1 > 0 && (t1 > s->p || (t1 == s->p && s->ghost == ARC_B2))) || !s->t2.size)
+    if ((t1 > 0 && (t1 > s->p || (t1 == s->p && ghost == ARC_B2))) || !s->t2.size)
         return arc_demote(s, ARC_T1, ARC_B1);
     return arc_demote(s, ARC_T2, ARC_B2);
+}
+
+/* Restore |T1|+|B1| <= c and |T1|+|T2|+|B1|+|B2| <= 2c by forgetting
+ * ghosts, LRU first (B1's for the first bound, B2's then B1's for the
+ * second). Resident pages are never touched: while a shrink is under way
+ * T1 alone may exceed c, and then B1 empties. */
+static void arc_trim(arc_state *s)
+{
+    while ((uint64_t)s->t1.size + s->b1.size > s->c && s->b1.size)
+        arc_unlink(s, s->b1.tail);
+    while ((uint64_t)s->t1.size + s->t2.size + s->b1.size + s->b2.size > 2ull * s->c &&
+           (s->b1.size || s->b2.size))
+        arc_unlink(s, s->b2.size ? s->b2.tail : s->b1.tail);
 }
 
 /* Case IV: the incoming page is on no list. */
@@ -164,7 +194,7 @@ static uint32_t arc_make_room(arc_state *s)
                s->b2.size) {
         arc_unlink(s, s->b2.tail);
     }
-    return arc_replace(s);
+    return arc_replace(s, ARC_NONE);
 }
 
 static uint32_t arc_victim(void *st, const vmm_pref_t *in)
@@ -172,8 +202,13 @@ static uint32_t arc_victim(void *st, const vmm_pref_t *in)
     arc_state *s = st;
     if (!s->t1.size && !s->t2.size)
         return VMM_NOFRAME;
+    if (in->page == VMM_NOFRAME) {   /* a shrink or a balloon: REPLACE only */
+        uint32_t f = arc_replace(s, ARC_NONE);
+        arc_trim(s);
+        return f;
+    }
     arc_lookup(s, in);
-    return s->ghost != ARC_NONE ? arc_replace(s) : arc_make_room(s);
+    return s->ghost != ARC_NONE ? arc_replace(s, s->ghost) : arc_make_room(s);
 }
 
 static int arc_on_insert(void *st, const vmm_pref_t *r)
@@ -183,7 +218,7 @@ static int arc_on_insert(void *st, const vmm_pref_t *r)
     s->looked = 0;
     arc_push(s, r->page, s->ghost != ARC_NONE ? ARC_T2 : ARC_T1);
     s->page_frame[r->page] = r->frame;
-    s->frame_page[r->frame] = r->page;
+    arc_trim(s);
     return VMM_POLICY_ADMIT;
 }
 
@@ -202,15 +237,71 @@ static void arc_on_hit(void *st, const vmm_pref_t *r)
 /* External removal forgets the page without leaving a ghost. */
 static void arc_on_remove(void *st, uint32_t frame, uint32_t page)
 {
-    (void)page;
     arc_state *s = st;
-    uint32_t pg = s->frame_page[frame];
-    if (pg == UINT32_MAX)
-        return;
-    s->frame_page[frame] = UINT32_MAX;
-    if (pg < s->cap && (s->where[pg] == ARC_T1 || s->where[pg] == ARC_T2) &&
-        s->page_frame[pg] == frame)
-        arc_unlink(s, pg);
+    if (page < s->cap && (s->where[page] == ARC_T1 || s->where[page] == ARC_T2) &&
+        s->page_frame[page] == frame)
+        arc_unlink(s, page);
+}
+
+/* See the top of the file: p scales with c, the bounds trim the ghosts. */
+static int arc_resize(void *st, uint32_t capacity)
+{
+    arc_state *s = st;
+    if (capacity != s->c) {   /* (p * c / c may differ from p in its last bit) */
+        s->p = s->p * capacity / s->c;
+        if (s->p > capacity)
+            s->p = capacity;
+        s->c = capacity;
+    }
+    arc_trim(s);
+    return 0;
+}
+
+/* A page on list `list`: tagged so, and in a frame if resident. */
+typedef struct arc_check_ctx {
+    const arc_state *s;
+    uint8_t list;
+} arc_check_ctx;
+
+static int arc_check_page(void *ctx, uint32_t pg, char *why, size_t len)
+{
+    const arc_check_ctx *c = ctx;
+    const arc_state *s = c->s;
+    if (s->where[pg] != c->list)
+        return vmm_check_fail(why, len, "arc: page %u on list %u, tagged %u", pg, c->list,
+                              s->where[pg]);
+    if ((c->list == ARC_T1 || c->list == ARC_T2) && s->page_frame[pg] >= s->nframes)
+        return vmm_check_fail(why, len, "arc: resident page %u in frame %u", pg,
+                              s->page_frame[pg]);
+    return 0;
+}
+
+int vmm_arc_check(const void *st, uint32_t *held, char *why, size_t len)
+{
+    const arc_state *s = st;
+    const vmm_dlist_t *lists[] = {&s->t1, &s->t2, &s->b1, &s->b2};
+    static const char *const names[] = {"arc T1", "arc T2", "arc B1", "arc B2"};
+    uint64_t tagged = 0, total = 0;
+    for (uint8_t i = 0; i < 4; i++) {
+        arc_check_ctx ctx = {s, (uint8_t)(ARC_T1 + i)};
+        if (vmm_check_dlist(lists[i], s->prev, s->next, s->cap, names[i], arc_check_page, &ctx,
+                            why, len))
+            return -1;
+        total += lists[i]->size;
+    }
+    for (size_t pg = 0; pg < s->cap; pg++)
+        tagged += s->where[pg] != ARC_NONE;
+    if (tagged != total)
+        return vmm_check_fail(why, len, "arc: %llu pages tagged, %llu on lists",
+                              (unsigned long long)tagged, (unsigned long long)total);
+    *held = s->t1.size + s->t2.size;
+    if (!(s->p >= 0 && s->p <= s->c))
+        return vmm_check_fail(why, len, "arc: p = %g outside [0, %u]", s->p, s->c);
+    /* the directory bounds hold whenever the engine is within the quota */
+    if (*held <= s->c && ((uint64_t)s->t1.size + s->b1.size > s->c || total > 2ull * s->c))
+        return vmm_check_fail(why, len, "arc: c=%u, |T1|=%u |T2|=%u |B1|=%u |B2|=%u", s->c,
+                              s->t1.size, s->t2.size, s->b1.size, s->b2.size);
+    return 0;
 }
 
 const vmm_policy_ops vmm_policy_arc = {
@@ -218,7 +309,7 @@ const vmm_policy_ops vmm_policy_arc = {
     .name = "arc",
     .summary = "ARC (FAST'03): recency and frequency lists sized by ghost hits",
     .state_size = sizeof(arc_state),
-    .flags = VMM_POLICY_SIZED,
+    .flags = 0,
     .init = arc_init,
     .fini = arc_fini,
     .reserve_pages = arc_reserve,
@@ -226,4 +317,5 @@ const vmm_policy_ops vmm_policy_arc = {
     .victim = arc_victim,
     .on_insert = arc_on_insert,
     .on_remove = arc_on_remove,
+    .resize = arc_resize,
 };

@@ -12,8 +12,10 @@
  * moving hand: the two orders are the same, and the queue makes removal of
  * an arbitrary frame O(1). A victim search is O(frames) in the worst case
  * (every bit set) but O(1) amortised, since each hit sets at most one bit
- * that the hand clears once. */
+ * that the hand clears once. Nothing depends on the capacity, so there is
+ * no resize: a shrink's victims come from the hand's usual sweep. */
 #include "vmmsim/policy.h"
+#include "policy/check.h"
 #include "util/alloc.h"
 #include "util/dlist.h"
 #include <string.h>
@@ -23,6 +25,7 @@ typedef struct clock_state {
     uint32_t *prev;     /* per frame: list links */
     uint32_t *next;
     uint8_t *ref;       /* per frame: reference bit */
+    uint32_t nframes;   /* frame numbers are below it */
 } clock_state;
 
 static const char *const clock_params[] = {NULL};
@@ -44,6 +47,7 @@ static int clock_init(void *st, const vmm_policy_cfg_t *cfg, vmm_err_t *err)
     if (rc)
         return rc;
     vmm_dl_init(&s->q);
+    s->nframes = cfg->nframes;
     s->prev = vmm_malloc(cfg->nframes * sizeof *s->prev);
     s->next = vmm_malloc(cfg->nframes * sizeof *s->next);
     s->ref = vmm_calloc(cfg->nframes, sizeof *s->ref);
@@ -95,6 +99,14 @@ static void clock_on_remove(void *st, uint32_t frame, uint32_t page)
         return;   /* not resident */
     vmm_dl_remove(&s->q, s->prev, s->next, frame);
     s->ref[frame] = 0;
+}
+
+int vmm_clock_check(const void *st, uint32_t *held, char *why, size_t len)
+{
+    const clock_state *s = st;
+    *held = s->q.size;
+    return vmm_check_dlist(&s->q, s->prev, s->next, s->nframes, "clock queue", NULL, NULL, why,
+                           len);
 }
 
 const vmm_policy_ops vmm_policy_clock = {

@@ -2,8 +2,8 @@
  * Improvement of the CLOCK Replacement", USENIX ATC 2005 (section 3).
  *
  * Parameters (cfg->params):
- *   cold=1.0     initial target share of the frames for resident cold pages
- *                (m_c / m); it then adapts within [1 page, all frames]. 1.0
+ *   cold=1.0     initial target share of the capacity m for resident cold
+ *                pages (m_c / m); it then adapts within [1 page, m]. 1.0
  *                is what the authors' companions start from (pyclockpro,
  *                libCacheSim's ClockPro): every page starts cold and hot
  *                space is earned as test periods expire unused.
@@ -32,10 +32,25 @@
  * found by HAND_cold, or non-resident and faulted on) grows m_c by one; a
  * test period that ends unused shrinks it by one.
  *
+ * Resize to m': the paper leaves it open; we keep what the adaptation has
+ * learnt, as ARC does with p: m_c becomes m_c * m'/m (at least 1, at most
+ * m'), then HAND_hot runs until the hot pages fit the new m' - m_c (on a
+ * shrink it demotes the unreferenced hot pages it meets to cold, as when
+ * m_c grows), and HAND_test ends test periods until at most m'
+ * non-resident pages are remembered. On a shrink the engine's victims (no
+ * page coming in: no test-period lookup) then run HAND_cold as on a fault,
+ * so the cold pages go first; on a growth the new frames fill with cold
+ * pages in their test period, and hot space is earned as before.
+ * A victim that finds no resident cold page (possible below the quota,
+ * when every resident page is hot) runs HAND_hot until one is demoted.
+ *
  * Per-page state (clock links and flags) is indexed by dense page id and
  * grows in reserve_pages. Hands sweep a list of at most 2m entries; each
- * step clears a bit or moves a page, so the work is O(1) amortised. */
+ * step clears a bit or moves a page, so the work is O(1) amortised. A
+ * removed frame's page comes with on_remove, so no frame -> page map is
+ * kept. */
 #include "vmmsim/policy.h"
+#include "policy/check.h"
 #include "util/alloc.h"
 #include <string.h>
 
@@ -54,7 +69,7 @@ typedef struct cp_state {
     uint32_t cold_target;     /* m_c, in [1, m] */
     uint32_t nhot, ncold, nnr;    /* hot, resident cold, non-resident pages */
     uint32_t hand_hot, hand_cold, hand_test;   /* pages, or CP_NIL */
-    uint32_t *frame_page;     /* per frame: page held */
+    uint32_t nframes;         /* frame numbers are below it */
     uint32_t *page_frame;     /* per page: frame while resident */
     uint32_t *prev, *next;    /* per page: clock links; next = hands' way */
     uint8_t *fl;              /* per page: CP_* flags */
@@ -69,7 +84,6 @@ static const char *const cp_params[] = {"cold", NULL};
 static void cp_fini(void *st)
 {
     cp_state *s = st;
-    vmm_free(s->frame_page);
     vmm_free(s->page_frame);
     vmm_free(s->prev);
     vmm_free(s->next);
@@ -89,15 +103,12 @@ static int cp_init(void *st, const vmm_policy_cfg_t *cfg, vmm_err_t *err)
     if (cold < 0 || cold > 1)
         return vmm_err_set(err, VMM_EINVAL, NULL, 0, -1,
                            "policy clockpro: cold must be in [0, 1], got %g", cold);
-    s->c = cfg->nframes;
-    s->cold_target = (uint32_t)(cold * cfg->nframes);
+    s->c = cfg->capacity;
+    s->nframes = cfg->nframes;
+    s->cold_target = (uint32_t)(cold * cfg->capacity);
     if (s->cold_target < 1)
         s->cold_target = 1;
     s->hand_hot = s->hand_cold = s->hand_test = CP_NIL;
-    s->frame_page = vmm_malloc(cfg->nframes * sizeof *s->frame_page);
-    if (!s->frame_page)
-        return VMM_ENOMEM;
-    memset(s->frame_page, 0xff, cfg->nframes * sizeof *s->frame_page);
     return 0;
 }
 
@@ -251,13 +262,20 @@ static void cp_cold_referenced(cp_state *s, uint32_t pg)
     }
 }
 
-/* HAND_cold: evict a resident cold page; returns its frame. */
+/* HAND_cold: evict a resident cold page; returns its frame. With every
+ * frame in use there is always one (hot pages are at most m - m_c); below
+ * the quota every resident page may be hot, or become so as the hand
+ * promotes, and then HAND_hot demotes one first. */
 static uint32_t cp_run_cold(cp_state *s)
 {
     for (;;) {
         uint32_t pg = s->hand_cold;
         if (pg == CP_NIL)
             return VMM_NOFRAME;
+        if (!s->ncold) {
+            cp_hot_step(s);
+            continue;
+        }
         uint8_t f = s->fl[pg];
         if ((f & CP_HOT) || !(f & CP_RES)) {
             s->hand_cold = s->next[pg];
@@ -273,9 +291,7 @@ static uint32_t cp_run_cold(cp_state *s)
                 cp_unlink(s, pg);
                 s->fl[pg] = 0;
             }
-            uint32_t fr = s->page_frame[pg];
-            s->frame_page[fr] = UINT32_MAX;
-            return fr;
+            return s->page_frame[pg];
         }
     }
 }
@@ -308,7 +324,8 @@ static void cp_on_hit(void *st, const vmm_pref_t *r)
 static uint32_t cp_victim(void *st, const vmm_pref_t *in)
 {
     cp_state *s = st;
-    cp_lookup(s, in);
+    if (in->page != VMM_NOFRAME)
+        cp_lookup(s, in);
     uint32_t fr = cp_run_cold(s);
     while (s->nnr > s->c)
         cp_run_test(s);
@@ -322,7 +339,6 @@ static int cp_on_insert(void *st, const vmm_pref_t *r)
     cp_lookup(s, r);
     s->looked = 0;
     s->page_frame[pg] = r->frame;
-    s->frame_page[r->frame] = pg;
     if (s->test_hit) {
         s->fl[pg] = CP_RES | CP_HOT;
         s->nhot++;
@@ -339,12 +355,8 @@ static int cp_on_insert(void *st, const vmm_pref_t *r)
 /* External removal: the page leaves the clock without a test entry. */
 static void cp_on_remove(void *st, uint32_t frame, uint32_t page)
 {
-    (void)page;
     cp_state *s = st;
-    uint32_t pg = s->frame_page[frame];
-    if (pg == UINT32_MAX)
-        return;
-    s->frame_page[frame] = UINT32_MAX;
+    uint32_t pg = page;
     if (pg >= s->cap || !(s->fl[pg] & CP_RES) || s->page_frame[pg] != frame)
         return;
     if (s->fl[pg] & CP_HOT)
@@ -355,12 +367,73 @@ static void cp_on_remove(void *st, uint32_t frame, uint32_t page)
     s->fl[pg] = 0;
 }
 
+/* See the top of the file: m_c scaled, hot pages and test pages fitted. */
+static int cp_resize(void *st, uint32_t capacity)
+{
+    cp_state *s = st;
+    uint64_t ct = (uint64_t)s->cold_target * capacity / s->c;
+    s->cold_target = ct < 1 ? 1 : ct > capacity ? capacity : (uint32_t)ct;
+    s->c = capacity;
+    cp_balance_hot(s);
+    while (s->nnr > s->c)
+        cp_run_test(s);
+    return 0;
+}
+
+/* The clock from HAND_hot: links agree, every entry is flagged on it, hot
+ * pages are resident and not in a test period, non-resident ones are; the
+ * counts agree with the flags and every hand is on the clock. */
+int vmm_clockpro_check(const void *st, uint32_t *held, char *why, size_t len)
+{
+    const cp_state *s = st;
+    uint64_t nhot = 0, ncold = 0, nnr = 0, on = 0;
+    int hc = s->hand_cold == CP_NIL, ht = s->hand_test == CP_NIL;
+    uint32_t pg = s->hand_hot;
+    for (uint64_t i = 0; pg != CP_NIL; i++) {
+        if (pg >= s->cap || i > (uint64_t)s->cap)
+            return vmm_check_fail(why, len, "clockpro: clock broken at page %u", pg);
+        uint32_t n = s->next[pg];
+        uint8_t f = s->fl[pg];
+        if (n >= s->cap || s->prev[n] != pg)
+            return vmm_check_fail(why, len, "clockpro: links broken after page %u", pg);
+        if (!(f & CP_ON) || ((f & CP_HOT) && (f & (CP_TEST | CP_RES)) != CP_RES) ||
+            (!(f & CP_RES) && !(f & CP_TEST)))
+            return vmm_check_fail(why, len, "clockpro: page %u has flags %#x", pg, f);
+        if ((f & CP_RES) && s->page_frame[pg] >= s->nframes)
+            return vmm_check_fail(why, len, "clockpro: resident page %u in frame %u", pg,
+                                  s->page_frame[pg]);
+        nhot += (f & CP_HOT) != 0;
+        ncold += (f & (CP_HOT | CP_RES)) == CP_RES;
+        nnr += !(f & CP_RES);
+        hc |= pg == s->hand_cold;
+        ht |= pg == s->hand_test;
+        if (n == s->hand_hot)
+            break;
+        pg = n;
+    }
+    for (size_t p = 0; p < s->cap; p++)
+        on += (s->fl[p] & CP_ON) != 0;
+    if (on != nhot + ncold + nnr || nhot != s->nhot || ncold != s->ncold || nnr != s->nnr)
+        return vmm_check_fail(why, len,
+                              "clockpro: %llu on the clock; hot %u/%llu, cold %u/%llu, "
+                              "non-resident %u/%llu (counted/found)",
+                              (unsigned long long)on, s->nhot, (unsigned long long)nhot, s->ncold,
+                              (unsigned long long)ncold, s->nnr, (unsigned long long)nnr);
+    if (!hc || !ht)
+        return vmm_check_fail(why, len, "clockpro: a hand is off the clock");
+    *held = s->nhot + s->ncold;
+    if (s->cold_target < 1 || s->cold_target > s->c || s->nnr > s->c)
+        return vmm_check_fail(why, len, "clockpro: m=%u, m_c=%u, %u non-resident", s->c,
+                              s->cold_target, s->nnr);
+    return 0;
+}
+
 const vmm_policy_ops vmm_policy_clockpro = {
     .abi = VMM_POLICY_ABI,
     .name = "clockpro",
     .summary = "CLOCK-Pro (USENIX ATC'05): hot/cold clock with test periods",
     .state_size = sizeof(cp_state),
-    .flags = VMM_POLICY_SIZED,
+    .flags = 0,
     .init = cp_init,
     .fini = cp_fini,
     .reserve_pages = cp_reserve,
@@ -368,4 +441,5 @@ const vmm_policy_ops vmm_policy_clockpro = {
     .victim = cp_victim,
     .on_insert = cp_on_insert,
     .on_remove = cp_on_remove,
+    .resize = cp_resize,
 };

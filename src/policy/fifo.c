@@ -5,8 +5,10 @@
  * paging machine", CACM 12(6), 1969). No parameters.
  *
  * Invariant: the resident frames form one intrusive list in load order, head
- * = newest, tail = oldest. Every operation is O(1). */
+ * = newest, tail = oldest. Every operation is O(1). Nothing depends on the
+ * capacity, so there is no resize: a shrink's victims are the oldest loads. */
 #include "vmmsim/policy.h"
+#include "policy/check.h"
 #include "util/alloc.h"
 #include "util/dlist.h"
 #include <string.h>
@@ -15,6 +17,7 @@ typedef struct fifo_state {
     vmm_dlist_t q;      /* resident frames, head = newest load */
     uint32_t *prev;     /* per frame: list links */
     uint32_t *next;
+    uint32_t nframes;   /* frame numbers are below it */
 } fifo_state;
 
 static const char *const fifo_params[] = {NULL};
@@ -34,6 +37,7 @@ static int fifo_init(void *st, const vmm_policy_cfg_t *cfg, vmm_err_t *err)
     if (rc)
         return rc;
     vmm_dl_init(&s->q);
+    s->nframes = cfg->nframes;
     s->prev = vmm_malloc(cfg->nframes * sizeof *s->prev);
     s->next = vmm_malloc(cfg->nframes * sizeof *s->next);
     if (!s->prev || !s->next) {
@@ -73,6 +77,14 @@ static void fifo_on_remove(void *st, uint32_t frame, uint32_t page)
     if (s->prev[frame] == VMM_DL_NIL && s->q.head != frame)
         return;   /* not resident */
     vmm_dl_remove(&s->q, s->prev, s->next, frame);
+}
+
+int vmm_fifo_check(const void *st, uint32_t *held, char *why, size_t len)
+{
+    const fifo_state *s = st;
+    *held = s->q.size;
+    return vmm_check_dlist(&s->q, s->prev, s->next, s->nframes, "fifo queue", NULL, NULL, why,
+                           len);
 }
 
 const vmm_policy_ops vmm_policy_fifo = {

@@ -4,9 +4,9 @@
  * simulator our real-trace results come from.
  *
  * Parameters (cfg->params), libCacheSim's defaults:
- *   hir=0.01     share of the frames for resident HIR pages, at least one
- *                page (the paper suggests 1%); at most 0.5
- *   stack=2      stack S holds at most stack * frames entries; beyond that
+ *   hir=0.01     share of the capacity c for resident HIR pages, at least
+ *                one page (the paper suggests 1%); at most 0.5
+ *   stack=2      stack S holds at most stack * c entries; beyond that
  *                the entries that became non-resident first are dropped
  *                (the paper bounds S but leaves the bound open)
  *
@@ -38,11 +38,32 @@
  * With a single frame the LIR share is empty and libCacheSim admits nothing;
  * neither does this policy.
  *
+ * Resize to c': the shares are recomputed from c' as at creation (Lhirs =
+ * max(1, floor(hir * c')), Llirs = c' - Lhirs, S's bound stack * c'). On a
+ * shrink, while there are more LIR pages than Llirs the bottom LIR page of
+ * S is demoted to HIR at Q's MRU end, as the paper does when a HIR page
+ * becomes LIR (evicting Q's LRU pages while Q is full, so a page with the
+ * largest recency goes first, its entry staying in S as a non-resident
+ * HIR page); then Q's LRU pages are evicted until Q fits Lhirs, and S's
+ * oldest non-resident entries are forgotten until S fits its bound. The
+ * model then holds at most c' pages (plus the rare uncounted one), and the
+ * pages it dropped are the engine's victims (the lost list). On a growth
+ * the LIR share grows, and new pages become LIR until it is full, as in the
+ * paper's start-up; nothing is dropped.
+ *
+ * A victim with no page coming in (after a shrink, or a balloon) takes a
+ * page the model has dropped; if there is none, the model evicts one as on
+ * a miss: Q's LRU page (demoting S's bottom LIR page first when Q is
+ * empty), until a framed page is dropped.
+ *
  * Per-page state (links on S, Q, the non-resident list and the lost list;
  * flags) is indexed by dense page id and grows in reserve_pages. Every
  * operation is O(1) amortised: pruning spends entries added earlier, and a
- * victim search only steps over the few pages the model holds frameless. */
+ * victim search only steps over the few pages the model holds frameless.
+ * A removed frame's page comes with on_remove, so no frame -> page map is
+ * kept. */
 #include "vmmsim/policy.h"
+#include "policy/check.h"
 #include "util/alloc.h"
 #include "util/dlist.h"
 #include <string.h>
@@ -58,16 +79,17 @@ enum {
 };
 
 typedef struct lirs_state {
-    uint32_t c;               /* frames */
+    uint32_t c;               /* capacity in frames */
     uint32_t nlir;            /* LIR share in frames */
     uint32_t nhir;            /* resident HIR share in frames */
     uint64_t smax;            /* bound on S's entries */
+    double fhir, fstack;      /* hir and stack, the shares of the capacity */
+    uint32_t nframes;         /* frame numbers are below it */
     uint32_t lirs;            /* LIR pages now */
     vmm_dlist_t s;            /* stack S, head = most recent */
     vmm_dlist_t q;            /* queue Q, head = MRU */
     vmm_dlist_t nr;           /* non-resident pages in S, head = newest */
     vmm_dlist_t lost;         /* framed pages the model dropped, head = newest */
-    uint32_t *frame_page;     /* per frame: page held */
     uint32_t *page_frame;     /* per page: frame, UINT32_MAX if none */
     uint32_t *sp, *sn;        /* per page: links on S */
     uint32_t *qp, *qn;        /* per page: links on Q */
@@ -84,7 +106,6 @@ static const char *const lirs_params[] = {"hir", "stack", NULL};
 static void lirs_fini(void *st)
 {
     lirs_state *s = st;
-    vmm_free(s->frame_page);
     vmm_free(s->page_frame);
     vmm_free(s->sp);
     vmm_free(s->sn);
@@ -98,6 +119,17 @@ static void lirs_fini(void *st)
     memset(s, 0, sizeof *s);
 }
 
+/* The shares for a capacity of c frames. */
+static void lirs_size(lirs_state *s, uint32_t c)
+{
+    s->c = c;
+    s->nhir = (uint32_t)(s->fhir * c);   /* truncated, as libCacheSim */
+    if (s->nhir < 1)
+        s->nhir = 1;
+    s->nlir = c > s->nhir ? c - s->nhir : 0;
+    s->smax = (uint64_t)(s->fstack * c);
+}
+
 static int lirs_init(void *st, const vmm_policy_cfg_t *cfg, vmm_err_t *err)
 {
     lirs_state *s = st;
@@ -109,20 +141,14 @@ static int lirs_init(void *st, const vmm_policy_cfg_t *cfg, vmm_err_t *err)
         rc = vmm_params_get_range(cfg->params, "lirs", "stack", 2, 1, 1000, &stack, err);
     if (rc)
         return rc;
-    s->c = cfg->nframes;
-    s->nhir = (uint32_t)(hir * cfg->nframes);   /* truncated, as libCacheSim */
-    if (s->nhir < 1)
-        s->nhir = 1;
-    s->nlir = cfg->nframes > s->nhir ? cfg->nframes - s->nhir : 0;
-    s->smax = (uint64_t)(stack * cfg->nframes);
+    s->fhir = hir;
+    s->fstack = stack;
+    s->nframes = cfg->nframes;
+    lirs_size(s, cfg->capacity);
     vmm_dl_init(&s->s);
     vmm_dl_init(&s->q);
     vmm_dl_init(&s->nr);
     vmm_dl_init(&s->lost);
-    s->frame_page = vmm_malloc(cfg->nframes * sizeof *s->frame_page);
-    if (!s->frame_page)
-        return VMM_ENOMEM;
-    memset(s->frame_page, 0xff, cfg->nframes * sizeof *s->frame_page);
     return 0;
 }
 
@@ -253,6 +279,19 @@ static void lirs_make_lir_room(lirs_state *s)
         lirs_evict_lir(s);
 }
 
+/* `pg`, at the top of S, becomes LIR. Pruning keeps S's bottom LIR while
+ * there are LIR pages; when the first one arrives (the set emptied: a
+ * demotion with a LIR share of one page, removals, a shrink) HIR entries
+ * may sit below it, and pruning drops them, so the bottom is LIR again
+ * before a demotion takes it (with neither removals nor resizes this
+ * needs a LIR share of one page: two frames). */
+static void lirs_promote(lirs_state *s, uint32_t pg)
+{
+    s->fl[pg] |= LI_LIR | LI_RES;
+    if (++s->lirs == 1)
+        lirs_prune(s);
+}
+
 /* Bound S: forget the pages that have been non-resident longest. */
 static void lirs_limit(lirs_state *s)
 {
@@ -270,8 +309,7 @@ static int lirs_model_miss(lirs_state *s, uint32_t pg, int in_s)
     if (in_s) {   /* non-resident HIR page still in S: becomes LIR */
         lirs_make_lir_room(s);
         nr_del(s, pg);
-        s->fl[pg] |= LI_LIR | LI_RES;
-        s->lirs++;
+        lirs_promote(s, pg);
         return 1;
     }
     if (!s->nlir)
@@ -282,8 +320,7 @@ static int lirs_model_miss(lirs_state *s, uint32_t pg, int in_s)
     s_push(s, pg);
     s->fl[pg] |= LI_RES;
     if (s->lirs < s->nlir) {
-        s->fl[pg] |= LI_LIR;
-        s->lirs++;
+        lirs_promote(s, pg);
     } else {
         q_push(s, pg);
     }
@@ -305,8 +342,7 @@ static int lirs_model(lirs_state *s, uint32_t pg)
         if (f & LI_Q)
             q_del(s, pg);
         lirs_make_lir_room(s);
-        s->fl[pg] |= LI_LIR;
-        s->lirs++;
+        lirs_promote(s, pg);
     } else if (f & LI_Q) {   /* resident HIR only in Q */
         lirs_make_lir_room(s);
         s_push(s, pg);
@@ -344,8 +380,24 @@ static uint32_t lirs_take(lirs_state *s, uint32_t pg)
 {
     uint32_t f = s->page_frame[pg];
     s->page_frame[pg] = UINT32_MAX;
-    s->frame_page[f] = UINT32_MAX;
     return f;
+}
+
+/* No page is coming in: unless the model has dropped a framed page
+ * already, let it evict as on a miss (Q's LRU page; with Q empty, S's
+ * bottom LIR page is demoted into Q first) until it drops one. Each round
+ * takes a page out of the model or out of the LIR set, so this ends; it
+ * stops early only when the model's framed pages are all uncounted ones. */
+static void lirs_shed(lirs_state *s)
+{
+    while (s->lost.tail == VMM_DL_NIL) {
+        if (s->q.size)
+            lirs_evict_hir(s);
+        else if (s->lirs && s->s.tail != VMM_DL_NIL)
+            lirs_evict_lir(s);
+        else
+            return;
+    }
 }
 
 /* First a page the model has dropped; else (the model holds more pages than
@@ -353,7 +405,10 @@ static uint32_t lirs_take(lirs_state *s, uint32_t pg)
 static uint32_t lirs_victim(void *st, const vmm_pref_t *in)
 {
     lirs_state *s = st;
-    lirs_access(s, in);
+    if (in->page != VMM_NOFRAME)
+        lirs_access(s, in);
+    else
+        lirs_shed(s);
     uint32_t pg = s->lost.tail;
     if (pg != VMM_DL_NIL) {
         lost_del(s, pg);
@@ -376,7 +431,6 @@ static int lirs_on_insert(void *st, const vmm_pref_t *r)
     if (!held)
         return VMM_POLICY_BYPASS;
     s->page_frame[r->page] = r->frame;
-    s->frame_page[r->frame] = r->page;
     return VMM_POLICY_ADMIT;
 }
 
@@ -398,14 +452,97 @@ static void lirs_forget(lirs_state *s, uint32_t pg)
 
 static void lirs_on_remove(void *st, uint32_t frame, uint32_t page)
 {
-    (void)page;
     lirs_state *s = st;
-    uint32_t pg = s->frame_page[frame];
-    if (pg == UINT32_MAX || pg >= s->cap || s->page_frame[pg] != frame)
+    if (page >= s->cap || s->page_frame[page] != frame)
         return;
-    lirs_take(s, pg);
-    lost_del(s, pg);
-    lirs_forget(s, pg);
+    lirs_take(s, page);
+    lost_del(s, page);
+    lirs_forget(s, page);
+}
+
+/* See the top of the file: new shares, then the model is fitted to them
+ * (too many LIR pages demoted, Q cut to Lhirs, S to its bound). */
+static int lirs_resize(void *st, uint32_t capacity)
+{
+    lirs_state *s = st;
+    lirs_size(s, capacity);
+    while (s->lirs > s->nlir && s->s.tail != VMM_DL_NIL)
+        lirs_evict_lir(s);
+    while (s->q.size > s->nhir)
+        lirs_evict_hir(s);
+    lirs_limit(s);
+    return 0;
+}
+
+/* One list's entries carry its flag, and the flags that go with it. */
+typedef struct lirs_check_ctx {
+    const lirs_state *s;
+    uint8_t flag;
+} lirs_check_ctx;
+
+static int lirs_check_page(void *ctx, uint32_t pg, char *why, size_t len)
+{
+    const lirs_check_ctx *c = ctx;
+    uint8_t f = c->s->fl[pg];
+    int ok = (f & c->flag) != 0;
+    switch (c->flag) {
+    case LI_Q: ok = ok && (f & LI_RES) && !(f & (LI_LIR | LI_NR)); break;
+    case LI_NR: ok = ok && (f & LI_S) && !(f & (LI_RES | LI_LIR | LI_Q)); break;
+    case LI_LOST: ok = ok && c->s->page_frame[pg] != UINT32_MAX && !lirs_held(c->s, pg); break;
+    default: break;
+    }
+    if (!ok)
+        return vmm_check_fail(why, len, "lirs: page %u on list %#x has flags %#x", pg, c->flag,
+                              f);
+    return 0;
+}
+
+/* Lists and flags agree; LIR pages are resident and in S, and one is at
+ * S's bottom while any exists; the counts and shares hold; a framed page
+ * is held by the model or on the lost list, never both. */
+int vmm_lirs_check(const void *st, uint32_t *held, char *why, size_t len)
+{
+    const lirs_state *s = st;
+    static const struct { uint8_t flag; const char *name; } lists[] = {
+        {LI_S, "lirs S"}, {LI_Q, "lirs Q"}, {LI_NR, "lirs non-resident"}, {LI_LOST, "lirs lost"}};
+    const vmm_dlist_t *l[] = {&s->s, &s->q, &s->nr, &s->lost};
+    const uint32_t *prev[] = {s->sp, s->qp, s->np, s->lp}, *next[] = {s->sn, s->qn, s->nn, s->ln};
+    uint64_t flagged[4] = {0}, lir = 0, framed = 0;
+    for (size_t i = 0; i < 4; i++) {
+        lirs_check_ctx ctx = {s, lists[i].flag};
+        if (vmm_check_dlist(l[i], prev[i], next[i], s->cap, lists[i].name, lirs_check_page,
+                            &ctx, why, len))
+            return -1;
+    }
+    for (uint32_t pg = 0; pg < s->cap; pg++) {
+        uint8_t f = s->fl[pg];
+        for (size_t i = 0; i < 4; i++)
+            flagged[i] += (f & lists[i].flag) != 0;
+        if (f & LI_LIR) {
+            lir++;
+            if ((f & (LI_S | LI_RES)) != (LI_S | LI_RES))
+                return vmm_check_fail(why, len, "lirs: LIR page %u has flags %#x", pg, f);
+        }
+        if (s->page_frame[pg] != UINT32_MAX) {
+            framed++;
+            if (s->page_frame[pg] >= s->nframes || !lirs_held(s, pg) == !(f & LI_LOST))
+                return vmm_check_fail(why, len, "lirs: page %u in frame %u, flags %#x", pg,
+                                      s->page_frame[pg], f);
+        }
+    }
+    for (size_t i = 0; i < 4; i++)
+        if (flagged[i] != l[i]->size)
+            return vmm_check_fail(why, len, "%s: %llu pages flagged, size %u", lists[i].name,
+                                  (unsigned long long)flagged[i], l[i]->size);
+    if (lir != s->lirs || s->lirs > (s->nlir ? s->nlir : 1) ||
+        (s->lirs && !(s->fl[s->s.tail] & LI_LIR)))
+        return vmm_check_fail(why, len, "lirs: %u LIR pages (%llu flagged), share %u", s->lirs,
+                              (unsigned long long)lir, s->nlir);
+    if (s->q.size > s->nhir || (s->s.size > s->smax && s->nr.size))
+        return vmm_check_fail(why, len, "lirs: |Q| %u of %u, |S| %u of %llu", s->q.size,
+                              s->nhir, s->s.size, (unsigned long long)s->smax);
+    *held = (uint32_t)framed;
+    return 0;
 }
 
 const vmm_policy_ops vmm_policy_lirs = {
@@ -413,7 +550,7 @@ const vmm_policy_ops vmm_policy_lirs = {
     .name = "lirs",
     .summary = "LIRS (SIGMETRICS'02): keeps pages with short reuse distance",
     .state_size = sizeof(lirs_state),
-    .flags = VMM_POLICY_SIZED,
+    .flags = 0,
     .init = lirs_init,
     .fini = lirs_fini,
     .reserve_pages = lirs_reserve,
@@ -421,4 +558,5 @@ const vmm_policy_ops vmm_policy_lirs = {
     .victim = lirs_victim,
     .on_insert = lirs_on_insert,
     .on_remove = lirs_on_remove,
+    .resize = lirs_resize,
 };

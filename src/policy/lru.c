@@ -6,8 +6,10 @@
  * Invariant: the resident frames form one intrusive list in recency order,
  * head = most recently used, tail = least. Because the engine reports every
  * hit, moving the frame to the head keeps the order exact; every operation
- * is O(1). */
+ * is O(1). Nothing depends on the capacity, so there is no resize: a
+ * shrink's victims are the least recently used pages. */
 #include "vmmsim/policy.h"
+#include "policy/check.h"
 #include "util/alloc.h"
 #include "util/dlist.h"
 #include <string.h>
@@ -16,6 +18,7 @@ typedef struct lru_state {
     vmm_dlist_t q;      /* resident frames, head = most recently used */
     uint32_t *prev;     /* per frame: list links */
     uint32_t *next;
+    uint32_t nframes;   /* frame numbers are below it */
 } lru_state;
 
 static const char *const lru_params[] = {NULL};
@@ -35,6 +38,7 @@ static int lru_init(void *st, const vmm_policy_cfg_t *cfg, vmm_err_t *err)
     if (rc)
         return rc;
     vmm_dl_init(&s->q);
+    s->nframes = cfg->nframes;
     s->prev = vmm_malloc(cfg->nframes * sizeof *s->prev);
     s->next = vmm_malloc(cfg->nframes * sizeof *s->next);
     if (!s->prev || !s->next) {
@@ -74,6 +78,14 @@ static void lru_on_remove(void *st, uint32_t frame, uint32_t page)
     if (s->prev[frame] == VMM_DL_NIL && s->q.head != frame)
         return;   /* not resident */
     vmm_dl_remove(&s->q, s->prev, s->next, frame);
+}
+
+int vmm_lru_check(const void *st, uint32_t *held, char *why, size_t len)
+{
+    const lru_state *s = st;
+    *held = s->q.size;
+    return vmm_check_dlist(&s->q, s->prev, s->next, s->nframes, "lru queue", NULL, NULL, why,
+                           len);
 }
 
 const vmm_policy_ops vmm_policy_lru = {

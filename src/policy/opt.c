@@ -10,14 +10,18 @@
  * position index so that a frame's key can be changed in place. Every hit
  * and insert sets the key, O(log n); the victim is the root, O(log n).
  * Pages never referenced again tie at VMM_NEVER; which of them goes does
- * not change the fault count. */
+ * not change the fault count. Nothing depends on the capacity, so there is
+ * no resize: a shrink's victims are the pages used furthest ahead. (A VM
+ * cannot use OPT at all: its future is not known in advance.) */
 #include "vmmsim/policy.h"
+#include "policy/check.h"
 #include "util/alloc.h"
 #include "util/iheap.h"
 
 typedef struct opt_state {
     vmm_iheap_t heap;   /* resident frames, the largest key on top */
     uint64_t *key;      /* per frame: index of the next reference */
+    uint32_t nframes;   /* frame numbers are below it */
 } opt_state;
 
 static const char *const opt_params[] = {NULL};
@@ -43,6 +47,7 @@ static int opt_init(void *st, const vmm_policy_cfg_t *cfg, vmm_err_t *err)
     int rc = vmm_params_check(cfg->params, opt_params, "opt", err);
     if (rc)
         return rc;
+    s->nframes = cfg->nframes;
     if (vmm_ih_init(&s->heap, cfg->nframes))
         return VMM_ENOMEM;
     s->key = vmm_calloc(cfg->nframes, sizeof *s->key);
@@ -90,6 +95,13 @@ static void opt_on_remove(void *st, uint32_t frame, uint32_t page)
     opt_state *s = st;
     if (vmm_ih_has(&s->heap, frame))
         vmm_ih_remove(&s->heap, frame, opt_before, s->key);
+}
+
+int vmm_opt_check(const void *st, uint32_t *held, char *why, size_t len)
+{
+    const opt_state *s = st;
+    *held = s->heap.count;
+    return vmm_check_iheap(&s->heap, s->nframes, opt_before, s->key, "opt heap", why, len);
 }
 
 const vmm_policy_ops vmm_policy_opt = {

@@ -20,10 +20,14 @@ int vmm_policy_init(vmm_policy_t *p, const vmm_policy_ops *ops, const vmm_policy
         return vmm_err_set(err, VMM_EINVAL, NULL, 0, -1,
                            "policy %s: ops table version %u, this library takes %u", ops->name,
                            ops->abi, VMM_POLICY_ABI);
-    p->st = vmm_calloc(1, ops->state_size);
+    /* a stateless user policy still gets a pointer of its own */
+    p->st = vmm_calloc(1, ops->state_size ? ops->state_size : 1);
     if (!p->st)
         return vmm_err_set(err, VMM_ENOMEM, NULL, 0, -1, "out of memory");
-    int rc = ops->init(p->st, cfg, err);
+    vmm_policy_cfg_t c = *cfg;   /* init sees the capacity it will hold */
+    if (!c.capacity)
+        c.capacity = c.nframes;
+    int rc = ops->init(p->st, &c, err);
     if (rc) {
         vmm_free(p->st);
         p->st = NULL;

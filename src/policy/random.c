@@ -6,8 +6,12 @@
  *
  * Invariant: slot[0..count) lists the resident frames in no particular
  * order and pos[f] is f's index there (or NONE), so insertion, removal and
- * a random pick are all O(1) (removal swaps the last slot in). */
+ * a random pick are all O(1) (removal swaps the last slot in). The slots
+ * follow the order of loads, not frame numbers, so the victims do not
+ * depend on which frames the engine hands out. Nothing depends on the
+ * capacity, so there is no resize. */
 #include "vmmsim/policy.h"
+#include "policy/check.h"
 #include "util/alloc.h"
 #include "util/rng.h"
 #include <string.h>
@@ -18,6 +22,7 @@ typedef struct random_state {
     uint32_t *slot;     /* resident frames, dense */
     uint32_t *pos;      /* per frame: index in slot, or RANDOM_NONE */
     uint32_t count;     /* resident frames */
+    uint32_t nframes;   /* frame numbers are below it */
     vmm_rng_t rng;
 } random_state;
 
@@ -45,6 +50,7 @@ static int random_init(void *st, const vmm_policy_cfg_t *cfg, vmm_err_t *err)
     }
     memset(s->pos, 0xff, cfg->nframes * sizeof *s->pos);
     s->count = 0;
+    s->nframes = cfg->nframes;
     vmm_rng_seed(&s->rng, cfg->seed);
     return 0;
 }
@@ -88,6 +94,24 @@ static void random_on_remove(void *st, uint32_t frame, uint32_t page)
     random_state *s = st;
     if (s->pos[frame] != RANDOM_NONE)
         random_take(s, frame);
+}
+
+int vmm_random_check(const void *st, uint32_t *held, char *why, size_t len)
+{
+    const random_state *s = st;
+    *held = s->count;
+    if (s->count > s->nframes)
+        return vmm_check_fail(why, len, "random: %u frames of %u", s->count, s->nframes);
+    for (uint32_t i = 0; i < s->count; i++)
+        if (s->slot[i] >= s->nframes || s->pos[s->slot[i]] != i)
+            return vmm_check_fail(why, len, "random: slot %u holds frame %u, placed elsewhere",
+                                  i, s->slot[i]);
+    uint32_t placed = 0;
+    for (uint32_t f = 0; f < s->nframes; f++)
+        placed += s->pos[f] != RANDOM_NONE;
+    if (placed != s->count)
+        return vmm_check_fail(why, len, "random: %u frames placed, %u counted", placed, s->count);
+    return 0;
 }
 
 const vmm_policy_ops vmm_policy_random = {

@@ -4,8 +4,8 @@
  * libCacheSim's published S3-FIFO results on our reference traces use).
  *
  * Parameters (cfg->params), the paper's and libCacheSim's defaults:
- *   small=0.10   share of the frames for the small FIFO S, floor(small * frames)
- *   ghost=0.90   length of the ghost FIFO G in keys, floor(ghost * frames)
+ *   small=0.10   share of the capacity c for the small FIFO S, floor(small * c)
+ *   ghost=0.90   length of the ghost FIFO G in keys, floor(ghost * c)
  *   move=2       hits a page needs while in S to be promoted into M
  * The main FIFO M gets the rest of the frames: S's share is a target that
  * steers evictions, not a hard limit, so S may hold up to every frame.
@@ -27,9 +27,21 @@
  * every reference faults; libCacheSim's results on the gzip trace at 8 and
  * 16 frames are exactly that.
  *
+ * Resize to c': the three sizes are shares of the cache, so S's and M's
+ * targets and G's length are recomputed from c' as at creation, and G
+ * forgets its oldest keys down to the new length at once. Pages stay in
+ * their queues: on a shrink the engine's victims (no page coming in, so no
+ * G lookup) run the eviction above against the new targets (M first while
+ * it is over its share, then S's one-hit wonders into G); on a growth the
+ * new frames fill with misses. Below 2/small frames nothing more is
+ * admitted, as for a cache created that small.
+ *
  * Lists hold dense page ids; a victim search is O(1) amortised (each move
- * or reinsertion spends a hit), and per-page arrays grow in reserve_pages. */
+ * or reinsertion spends a hit), and per-page arrays grow in reserve_pages.
+ * A removed frame's page comes with on_remove, so no frame -> page map is
+ * kept. */
 #include "vmmsim/policy.h"
+#include "policy/check.h"
 #include "util/alloc.h"
 #include "util/dlist.h"
 #include <string.h>
@@ -41,8 +53,9 @@ typedef struct s3_state {
     uint32_t nmain;           /* M's share in frames */
     uint32_t nghost;          /* G's length in keys */
     uint32_t move;            /* hits in S that earn promotion to M */
+    double fsmall, fghost;    /* small and ghost, the shares of the capacity */
+    uint32_t nframes;         /* frame numbers are below it */
     vmm_dlist_t small, main, ghost;   /* head = newest */
-    uint32_t *frame_page;     /* per frame: page held */
     uint32_t *page_frame;     /* per page: frame while resident */
     uint32_t *prev, *next;    /* per page: list links */
     uint8_t *where;           /* per page: S3_* list it is on */
@@ -72,10 +85,18 @@ static void s3_push(s3_state *s, uint32_t pg, uint8_t w)
     s->where[pg] = w;
 }
 
+/* The targets for a capacity of c frames; truncation, as libCacheSim
+ * sizes its sub-queues. */
+static void s3_size(s3_state *s, uint32_t c)
+{
+    s->nsmall = (uint32_t)(c * s->fsmall);
+    s->nmain = c - s->nsmall;
+    s->nghost = (uint32_t)(c * s->fghost);
+}
+
 static void s3_fini(void *st)
 {
     s3_state *s = st;
-    vmm_free(s->frame_page);
     vmm_free(s->page_frame);
     vmm_free(s->prev);
     vmm_free(s->next);
@@ -100,18 +121,14 @@ static int s3_init(void *st, const vmm_policy_cfg_t *cfg, vmm_err_t *err)
     if (move != (uint32_t)move)
         return vmm_err_set(err, VMM_EINVAL, NULL, 0, -1,
                            "policy s3fifo: move must be a whole number, got %g", move);
-    /* Truncation, as libCacheSim sizes its sub-queues. */
-    s->nsmall = (uint32_t)(cfg->nframes * small);
-    s->nmain = cfg->nframes - s->nsmall;
-    s->nghost = (uint32_t)(cfg->nframes * ghost);
+    s->fsmall = small;
+    s->fghost = ghost;
+    s->nframes = cfg->nframes;
+    s3_size(s, cfg->capacity);
     s->move = (uint32_t)move;
     vmm_dl_init(&s->small);
     vmm_dl_init(&s->main);
     vmm_dl_init(&s->ghost);
-    s->frame_page = vmm_malloc(cfg->nframes * sizeof *s->frame_page);
-    if (!s->frame_page)
-        return VMM_ENOMEM;
-    memset(s->frame_page, 0xff, cfg->nframes * sizeof *s->frame_page);
     return 0;
 }
 
@@ -180,7 +197,8 @@ static uint32_t s3_evict_main(s3_state *s)
 static uint32_t s3_victim(void *st, const vmm_pref_t *in)
 {
     s3_state *s = st;
-    s3_lookup(s, in);
+    if (in->page != VMM_NOFRAME)
+        s3_lookup(s, in);
     uint32_t pg = VMM_DL_NIL;
     while (pg == VMM_DL_NIL) {
         if (!s->small.size && !s->main.size)
@@ -193,9 +211,7 @@ static uint32_t s3_victim(void *st, const vmm_pref_t *in)
                 pg = s3_evict_small(s);
         }
     }
-    uint32_t f = s->page_frame[pg];
-    s->frame_page[f] = UINT32_MAX;
-    return f;
+    return s->page_frame[pg];
 }
 
 static int s3_on_insert(void *st, const vmm_pref_t *r)
@@ -211,7 +227,6 @@ static int s3_on_insert(void *st, const vmm_pref_t *r)
     s->freq[r->page] = 0;
     s3_push(s, r->page, to);
     s->page_frame[r->page] = r->frame;
-    s->frame_page[r->frame] = r->page;
     return VMM_POLICY_ADMIT;
 }
 
@@ -225,15 +240,63 @@ static void s3_on_hit(void *st, const vmm_pref_t *r)
 
 static void s3_on_remove(void *st, uint32_t frame, uint32_t page)
 {
-    (void)page;
     s3_state *s = st;
-    uint32_t pg = s->frame_page[frame];
-    if (pg == UINT32_MAX)
-        return;
-    s->frame_page[frame] = UINT32_MAX;
-    if (pg < s->cap && (s->where[pg] == S3_SMALL || s->where[pg] == S3_MAIN) &&
-        s->page_frame[pg] == frame)
-        s3_unlink(s, pg);
+    if (page < s->cap && (s->where[page] == S3_SMALL || s->where[page] == S3_MAIN) &&
+        s->page_frame[page] == frame)
+        s3_unlink(s, page);
+}
+
+/* See the top of the file: new targets, G cut to its new length. */
+static int s3_resize(void *st, uint32_t capacity)
+{
+    s3_state *s = st;
+    s3_size(s, capacity);
+    while (s->ghost.size > s->nghost)
+        s3_unlink(s, s->ghost.tail);
+    return 0;
+}
+
+typedef struct s3_check_ctx {
+    const s3_state *s;
+    uint8_t list;
+} s3_check_ctx;
+
+static int s3_check_page(void *ctx, uint32_t pg, char *why, size_t len)
+{
+    const s3_check_ctx *c = ctx;
+    const s3_state *s = c->s;
+    if (s->where[pg] != c->list)
+        return vmm_check_fail(why, len, "s3fifo: page %u on list %u, tagged %u", pg, c->list,
+                              s->where[pg]);
+    if (c->list != S3_GHOST && s->page_frame[pg] >= s->nframes)
+        return vmm_check_fail(why, len, "s3fifo: resident page %u in frame %u", pg,
+                              s->page_frame[pg]);
+    return 0;
+}
+
+int vmm_s3fifo_check(const void *st, uint32_t *held, char *why, size_t len)
+{
+    const s3_state *s = st;
+    const vmm_dlist_t *lists[] = {&s->small, &s->main, &s->ghost};
+    static const char *const names[] = {"s3fifo S", "s3fifo M", "s3fifo G"};
+    uint64_t tagged = 0, total = 0;
+    for (uint8_t i = 0; i < 3; i++) {
+        s3_check_ctx ctx = {s, (uint8_t)(S3_SMALL + i)};
+        if (vmm_check_dlist(lists[i], s->prev, s->next, s->cap, names[i], s3_check_page, &ctx,
+                            why, len))
+            return -1;
+        total += lists[i]->size;
+    }
+    for (size_t pg = 0; pg < s->cap; pg++)
+        tagged += s->where[pg] != S3_NONE;
+    if (tagged != total)
+        return vmm_check_fail(why, len, "s3fifo: %llu pages tagged, %llu on lists",
+                              (unsigned long long)tagged, (unsigned long long)total);
+    *held = s->small.size + s->main.size;
+    if (s->ghost.size > s->nghost)
+        return vmm_check_fail(why, len, "s3fifo: G holds %u keys, its length is %u",
+                              s->ghost.size, s->nghost);
+    return 0;
 }
 
 const vmm_policy_ops vmm_policy_s3fifo = {
@@ -241,7 +304,7 @@ const vmm_policy_ops vmm_policy_s3fifo = {
     .name = "s3fifo",
     .summary = "S3-FIFO (SOSP'23): small, main and ghost FIFO queues",
     .state_size = sizeof(s3_state),
-    .flags = VMM_POLICY_SIZED,
+    .flags = 0,
     .init = s3_init,
     .fini = s3_fini,
     .reserve_pages = s3_reserve,
@@ -249,4 +312,5 @@ const vmm_policy_ops vmm_policy_s3fifo = {
     .victim = s3_victim,
     .on_insert = s3_on_insert,
     .on_remove = s3_on_remove,
+    .resize = s3_resize,
 };

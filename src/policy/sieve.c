@@ -11,8 +11,11 @@
  * than the victim (or, past the head, starts again at the tail). Unlike
  * CLOCK, survivors are not moved, so new pages sit between the hand and the
  * head and are sifted out quickly if never reused. A victim search is
- * O(frames) worst case, O(1) amortised (each hit sets at most one bit). */
+ * O(frames) worst case, O(1) amortised (each hit sets at most one bit).
+ * Nothing depends on the capacity, so there is no resize: a shrink's
+ * victims come from the hand's usual sweep. */
 #include "vmmsim/policy.h"
+#include "policy/check.h"
 #include "util/alloc.h"
 #include "util/dlist.h"
 #include <string.h>
@@ -23,6 +26,7 @@ typedef struct sieve_state {
     uint32_t *next;     /* per frame: link toward the tail (older) */
     uint8_t *visited;   /* per frame: hit since the hand last passed */
     uint32_t hand;      /* next frame to examine; NIL = start at the tail */
+    uint32_t nframes;   /* frame numbers are below it */
 } sieve_state;
 
 static const char *const sieve_params[] = {NULL};
@@ -45,6 +49,7 @@ static int sieve_init(void *st, const vmm_policy_cfg_t *cfg, vmm_err_t *err)
         return rc;
     vmm_dl_init(&s->q);
     s->hand = VMM_DL_NIL;
+    s->nframes = cfg->nframes;
     s->prev = vmm_malloc(cfg->nframes * sizeof *s->prev);
     s->next = vmm_malloc(cfg->nframes * sizeof *s->next);
     s->visited = vmm_calloc(cfg->nframes, sizeof *s->visited);
@@ -105,6 +110,34 @@ static void sieve_on_remove(void *st, uint32_t frame, uint32_t page)
         s->hand = s->prev[frame];   /* keep the hand's place in the sweep */
     vmm_dl_remove(&s->q, s->prev, s->next, frame);
     s->visited[frame] = 0;
+}
+
+/* The hand, when set, is on the queue. */
+typedef struct sieve_hand_seen {
+    uint32_t hand;
+    int seen;
+} sieve_hand_seen;
+
+static int sieve_check_hand(void *ctx, uint32_t f, char *why, size_t len)
+{
+    (void)why;
+    (void)len;
+    sieve_hand_seen *h = ctx;
+    h->seen |= f == h->hand;
+    return 0;
+}
+
+int vmm_sieve_check(const void *st, uint32_t *held, char *why, size_t len)
+{
+    const sieve_state *s = st;
+    sieve_hand_seen h = {s->hand, 0};
+    *held = s->q.size;
+    if (vmm_check_dlist(&s->q, s->prev, s->next, s->nframes, "sieve queue", sieve_check_hand,
+                        &h, why, len))
+        return -1;
+    if (s->hand != VMM_DL_NIL && !h.seen)
+        return vmm_check_fail(why, len, "sieve: hand %u is not on the queue", s->hand);
+    return 0;
 }
 
 const vmm_policy_ops vmm_policy_sieve = {

@@ -22,19 +22,29 @@
  * last use; first seen on ties).
  *
  * Parameter "tau=T": the window in references, an integer >= 0. Default:
- * half the number of frames (at least 1). A window of tau references holds
- * at most tau distinct pages, so any tau <= frames keeps the working set in
+ * half the capacity c (at least 1). A window of tau references holds at
+ * most tau distinct pages, so any tau <= c keeps the working set in
  * memory; but during a run of faults the page under the hand was last used
- * about `frames` references ago, so with tau near or above frames few pages
- * are old enough and the hand keeps turning full circles. (On the
- * CloudPhysics trace tau = frames ran 20x slower than tau = frames/2, with
- * faults within 0.1%.) With tau=0 and no writes WSClock is exactly CLOCK
- * (see clock.c); with no writes and tau at least the run length, FIFO.
+ * about c references ago, so with tau near or above c few pages are old
+ * enough and the hand keeps turning full circles. (On the CloudPhysics
+ * trace tau = frames ran 20x slower than tau = frames/2, with faults
+ * within 0.1%.) With tau=0 and no writes WSClock is exactly CLOCK (see
+ * clock.c); with no writes and tau at least the run length, FIFO.
+ *
+ * The ring links frames by number through per-frame next/prev arrays, so
+ * the frames need not be contiguous (a host's are scattered machine
+ * frames); the clock order is the order frames were loaded, whatever their
+ * numbers. Resize: the default tau follows the new capacity (c/2, at least
+ * 1); one given as a parameter stays. The ring itself has no size to
+ * change: on a shrink the engine's victims (no page coming in, so virtual
+ * time does not advance) take frames from the ring by the same rule as on
+ * a fault; on a growth new frames join it just behind the hand.
  *
  * Cost: O(1) per hit and insert. A victim search is O(frames) in the worst
  * case, a full turn when every page is in the working set; that is the
  * algorithm's own cost, which a tau below frames keeps rare. */
 #include "vmmsim/policy.h"
+#include "policy/check.h"
 #include "util/alloc.h"
 #include <math.h>
 #include <string.h>
@@ -49,6 +59,8 @@ typedef struct wsclock_state {
     uint32_t hand;      /* next frame to examine, NIL when the ring is empty */
     uint32_t count;     /* frames in the ring */
     uint64_t tau;       /* working-set window, references */
+    int tau_set;        /* tau given as a parameter (else it follows c) */
+    uint32_t nframes;   /* frame numbers are below it */
     uint64_t vt;        /* references seen so far */
     vmm_policy_env_t env;
 } wsclock_state;
@@ -67,16 +79,17 @@ static void wsclock_fini(void *st)
     s->last = NULL;
 }
 
-static int wsclock_get_tau(const vmm_policy_cfg_t *cfg, uint64_t *tau, vmm_err_t *err)
+static int wsclock_get_tau(const vmm_policy_cfg_t *cfg, uint64_t *tau, int *set, vmm_err_t *err)
 {
     double d;
     int rc = vmm_params_check(cfg->params, wsclock_params, "wsclock", err);
     if (rc)
         return rc;
-    *tau = cfg->nframes / 2 ? cfg->nframes / 2 : 1;
+    *tau = cfg->capacity / 2 ? cfg->capacity / 2 : 1;
     rc = vmm_params_get_double(cfg->params, "tau", &d, err);
     if (rc <= 0)
         return rc;
+    *set = 1;
     if (d < 0 || d > 1e18 || d != floor(d))
         return vmm_err_set(err, VMM_EINVAL, NULL, 0, -1,
                            "policy wsclock: parameter tau: expected an integer >= 0");
@@ -87,10 +100,10 @@ static int wsclock_get_tau(const vmm_policy_cfg_t *cfg, uint64_t *tau, vmm_err_t
 static int wsclock_init(void *st, const vmm_policy_cfg_t *cfg, vmm_err_t *err)
 {
     wsclock_state *s = st;
-    int rc = wsclock_get_tau(cfg, &s->tau, err);
+    int rc = wsclock_get_tau(cfg, &s->tau, &s->tau_set, err);
     if (rc)
         return rc;
-    uint32_t n = cfg->nframes;
+    uint32_t n = s->nframes = cfg->nframes;
     s->next = vmm_malloc(n * sizeof *s->next);
     s->prev = vmm_malloc(n * sizeof *s->prev);
     s->ref = vmm_calloc(n, sizeof *s->ref);
@@ -145,10 +158,10 @@ static uint32_t wsclock_evict(wsclock_state *s, uint32_t f)
 static uint32_t wsclock_victim(void *st, const vmm_pref_t *incoming)
 {
     wsclock_state *s = st;
-    (void)incoming;
     if (!s->count)
         return VMM_NOFRAME;
-    uint64_t now = s->vt + 1;   /* the incoming reference is counted at load */
+    /* an incoming reference is counted at its load, just after */
+    uint64_t now = s->vt + (incoming->page != VMM_NOFRAME);
     uint32_t f = s->hand, written = WS_NIL, clean = WS_NIL, oldest = WS_NIL;
     for (uint32_t i = 0; i < s->count; i++, f = s->next[f]) {
         if (s->ref[f]) {
@@ -207,12 +220,50 @@ static void wsclock_on_remove(void *st, uint32_t frame, uint32_t page)
         wsclock_unlink(s, frame);
 }
 
+static int wsclock_resize(void *st, uint32_t capacity)
+{
+    wsclock_state *s = st;
+    if (!s->tau_set)
+        s->tau = capacity / 2 ? capacity / 2 : 1;
+    return 0;
+}
+
+/* The ring: `count` frames from the hand, links agreeing both ways, back
+ * at the hand; no other frame linked. */
+int vmm_wsclock_check(const void *st, uint32_t *held, char *why, size_t len)
+{
+    const wsclock_state *s = st;
+    *held = s->count;
+    if (s->count > s->nframes || (s->hand == WS_NIL) != !s->count)
+        return vmm_check_fail(why, len, "wsclock: %u frames, hand %u", s->count, s->hand);
+    uint32_t f = s->hand;
+    for (uint32_t i = 0; i < s->count; i++) {
+        uint32_t n = s->next[f];
+        if (f >= s->nframes || n >= s->nframes || s->prev[n] != f)
+            return vmm_check_fail(why, len, "wsclock: ring broken after frame %u", f);
+        if (s->last[f] > s->vt + 1)
+            return vmm_check_fail(why, len, "wsclock: frame %u used at %llu, after now %llu", f,
+                                  (unsigned long long)s->last[f], (unsigned long long)s->vt);
+        f = n;
+    }
+    if (f != s->hand)
+        return vmm_check_fail(why, len, "wsclock: %u steps from the hand do not close the ring",
+                              s->count);
+    uint32_t linked = 0;
+    for (uint32_t g = 0; g < s->nframes; g++)
+        linked += s->next[g] != WS_NIL;
+    if (linked != s->count)
+        return vmm_check_fail(why, len, "wsclock: %u frames linked, %u counted", linked,
+                              s->count);
+    return 0;
+}
+
 const vmm_policy_ops vmm_policy_wsclock = {
     .abi = VMM_POLICY_ABI,
     .name = "wsclock",
     .summary = "WSClock (SOSP'81): clock over the working set, cleaning dirty pages",
     .state_size = sizeof(wsclock_state),
-    .flags = VMM_POLICY_SIZED,
+    .flags = 0,
     .init = wsclock_init,
     .fini = wsclock_fini,
     .reserve_pages = NULL,
@@ -220,4 +271,5 @@ const vmm_policy_ops vmm_policy_wsclock = {
     .victim = wsclock_victim,
     .on_insert = wsclock_on_insert,
     .on_remove = wsclock_on_remove,
+    .resize = wsclock_resize,
 };

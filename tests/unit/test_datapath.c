@@ -99,8 +99,6 @@ Test(datapath, one_vm_equals_sim_for_every_policy_and_table)
     static const uint32_t sizes[] = {256, 512};
     for (const vmm_pt_ops *const *k = vmm_pt_all(); *k; k++) {
         for (const vmm_policy_ops *const *p = vmm_policy_all(); *p; p++) {
-            if ((*p)->flags & VMM_POLICY_SIZED)
-                continue;   /* transitional: refused inside a VM until it can resize */
             for (size_t z = 0; z < 2; z++) {
                 uint32_t frames = sizes[z];
                 vmm_counters_t s;

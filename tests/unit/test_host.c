@@ -973,18 +973,34 @@ Test(host_determinism, same_scenario_same_result)
 
 /* --- 10. errors --------------------------------------------------------------------- */
 
-/* A policy that cannot change size: VMM_EINVAL at the VM's section line. */
-Test(host_errors, fixed_size_policy_names_the_vm)
+/* Every policy runs inside VMs under every balancer: the adaptive ones
+ * follow allocations the balancer moves (resize), OPT reads the prepass of
+ * its vCPU. Three VMs competing for a host half their size, with periods
+ * short enough for the balancers to move memory; at the end no VM holds
+ * more than its allocation. */
+Test(host_policies, every_policy_under_every_balancer)
 {
-    vmm_err_t err;
-    int rc = run_bad("[host]\nmemory = 1M\n"
-                     "[vm a]\ngenerate = sequential:pages=8,n=64\nmemory = 1M\n"
-                     "\n[vm b]\ngenerate = sequential:pages=8,n=64\nmemory = 1M\npolicy = arc\n",
-                     &err);
-    cr_assert_eq(rc, VMM_EINVAL, "%s", vmm_strerror(rc));
-    cr_assert_str_eq(err.file, "t");
-    EQ(err.line, 7);
-    cr_assert(strstr(err.msg, "b: policy"), "%s", err.msg);
+    for (const vmm_policy_ops *const *p = vmm_policy_all(); *p; p++) {
+        for (const vmm_balance_ops *const *b = vmm_balance_all(); *b; b++) {
+            char text[1024];
+            snprintf(text, sizeof text,
+                     "[host]\nmemory = 1M\nbalancer = %s\nperiod = 20us\nstep = 16K\n"
+                     "[vm a]\ngenerate = zipf:pages=300,n=6000,s=1\nmemory = 1M\npolicy = %s\n"
+                     "[vm b]\ngenerate = loop:pages=150,n=6000\nmemory = 1M\npolicy = %s\n"
+                     "[vm c]\ngenerate = random:pages=200,n=6000,s=2\nmemory = 1M\npolicy = %s\n"
+                     "mrc = exact\n",
+                     (*b)->name, (*p)->name, (*p)->name, (*p)->name);
+            vmm_host_result_t r;
+            run_ok(text, &r);
+            for (uint32_t i = 0; i < r.nvms; i++) {
+                const vmm_vm_result_t *v = &r.vms[i];
+                cr_assert_eq(v->c.refs, 6000, "%s under %s", (*p)->name, (*b)->name);
+                cr_assert_leq(v->resident, v->alloc > 0 ? v->alloc : 1, "%s under %s: vm %u",
+                              (*p)->name, (*b)->name, i);
+            }
+            vmm_host_result_fini(&r);
+        }
+    }
 }
 
 /* A trace file that does not exist: the error names it. */

@@ -1,5 +1,6 @@
 /* Tests for the adaptive replacement policies: ARC, 2Q, LIRS, S3-FIFO and
- * CLOCK-Pro. Tiny sequences with hand-checked fault counts; the real-trace
+ * CLOCK-Pro. Tiny sequences with hand-checked fault counts, resizes of ARC
+ * and LIRS checked by hand (victim by victim); the real-trace
  * rows of ../shared/traces/expected.tsv (computed by libCacheSim: exact for
  * ARC, within the row's tolerance for the others); never fewer faults than
  * Belady's OPT on random sequences; external removals; bad parameters; and
@@ -10,6 +11,7 @@
 #include <string.h>
 #include <zstd.h>
 #include "policy_sim.h"
+#include "policy/check.h"
 #include "util/rng.h"
 
 extern const vmm_policy_ops vmm_policy_arc, vmm_policy_2q, vmm_policy_lirs,
@@ -164,6 +166,160 @@ Test(adaptive_common, cold_misses_only_when_everything_fits)
                      adaptive_all[p]->name);
 }
 
+/* ---- resizes, by hand ---- */
+
+/* A script: page keys, RESIZE(c) to change the quota to c frames,
+ * REMOVE(k) to take page k's frame away, BALLOON for one victim(none). */
+#define RESIZE(c) (UINT64_C(1) << 63 | (c))
+#define REMOVE(k) (UINT64_C(1) << 62 | (k))
+#define BALLOON (UINT64_C(1) << 61)
+
+/* Run a script through `ops` (nframes frame numbers, scattered, starting
+ * at capacity `cap`), checking the policy's invariants after each step;
+ * the driver keeps the evicted keys in order. */
+static void run_script(policy_sim *s, const vmm_policy_ops *ops, uint32_t nframes, uint32_t cap,
+                       const uint64_t *ev, size_t n)
+{
+    cr_assert_eq(policy_sim_open(s, ops, nframes, cap, NULL, 1, 5), 0);
+    for (size_t i = 0; i < n; i++) {
+        if (ev[i] >> 63) {
+            policy_sim_resize(s, (uint32_t)ev[i]);
+        } else if (ev[i] >> 62) {
+            uint32_t f = vmm_hm_get(&s->where, ev[i] & ~REMOVE(0));
+            cr_assert_neq(f, VMM_HM_NONE, "step %zu: page not resident", i);
+            policy_sim_remove(s, s->upos[f]);
+        } else if (ev[i] == BALLOON) {
+            policy_sim_balloon(s);
+        } else {
+            policy_sim_ref(s, ev[i], 0, VMM_NEVER);
+        }
+        uint32_t held;
+        char why[256];
+        cr_assert(!s->err[0], "step %zu: %s", i, s->err);
+        cr_assert_eq(vmm_policy_check(ops, s->p.st, &held, why, sizeof why), 0, "step %zu: %s",
+                     i, why);
+        cr_assert_eq(held, s->in_use, "step %zu", i);
+    }
+}
+
+#define SCRIPT(s, ops, nframes, cap, ...)                                                 \
+    run_script(s, ops, nframes, cap, (const uint64_t[]){__VA_ARGS__},                     \
+               sizeof((const uint64_t[]){__VA_ARGS__}) / sizeof(uint64_t))
+
+static void expect_evicted(const policy_sim *s, const uint64_t *want, size_t n)
+{
+    cr_assert_eq(s->nevicted, n, "%zu victims, expected %zu", s->nevicted, n);
+    for (size_t i = 0; i < n; i++)
+        cr_assert_eq(s->evicted[i], want[i], "victim %zu: page %llu, expected %llu", i,
+                     (unsigned long long)s->evicted[i], (unsigned long long)want[i]);
+}
+
+/* ARC, c=4, 10 frame numbers. 1-4 fill T1; 1 hits (T2=[1]); 5 is new:
+ * |T1|=3 > p=0, so T1's LRU 2 goes to B1; 2 is a B1 hit: p=1, |T1|=3 > 1,
+ * so 3 goes to B1, 2 into T2. Now T1=[5,4], T2=[2,1], B1=[3], p=1.
+ * Resize to 2: p = 1 * 2/4 = 0.5, and |T1|+|B1| = 3 > 2 forgets ghost 3.
+ * The shrink's two victims run REPLACE against p=0.5: |T1|=2 > 0.5 takes
+ * 4, then |T1|=1 > 0.5 takes 5 (with p left at 1 the second would have
+ * been T2's 1, as |T1| = p), both into B1=[5,4].
+ * 4 is a B1 hit: p = 1.5, T1 empty, so T2's LRU 1 goes to B2.
+ * 3 was forgotten, so it is new (case IV): |L1|=1 < 2 but the directory
+ * holds 4 = 2c with B2 non-empty, so B2's 1 is forgotten, and REPLACE
+ * (T1 empty) takes T2's LRU 2 into B2. 1 is new again: |L1| = 2 = c, so
+ * B1's 5 is forgotten and, |T1|=1 < p, T2's 4 goes to B2.
+ * Faults: 1 2 3 4 5 2, then 4 3 1: 9; victims 2 3 4 5 1 2 4. */
+Test(adaptive_resize, arc_scales_p_and_trims_ghosts)
+{
+    policy_sim s;
+    SCRIPT(&s, &vmm_policy_arc, 10, 4, 1, 2, 3, 4, 1, 5, 2, RESIZE(2), 4, 3, 1);
+    cr_assert_eq(s.faults, 9);
+    expect_evicted(&s, (const uint64_t[]){2, 3, 4, 5, 1, 2, 4}, 7);
+    policy_sim_close(&s);
+}
+
+/* ARC growth keeps the ghosts. c=2: 1 2, hit 1 (T2=[1], T1=[2]); 3
+ * evicts 2 into B1. Resize to 4: p stays 0 (0 * 4/2), nothing is
+ * dropped. 2 is a B1 hit (p = 1) and takes a free frame: no victim. 4
+ * takes the last free frame. 5: case IV, |T1|=2 > p=1, T1's LRU 3 goes
+ * to B1. Faults 1 2 3 2 4 5: 6; victims 2, 3. */
+Test(adaptive_resize, arc_growth_keeps_ghosts)
+{
+    policy_sim s;
+    SCRIPT(&s, &vmm_policy_arc, 4, 2, 1, 2, 1, 3, RESIZE(4), 2, 4, 5);
+    cr_assert_eq(s.faults, 6);
+    expect_evicted(&s, (const uint64_t[]){2, 3}, 2);
+    policy_sim_close(&s);
+}
+
+/* LIRS, c=5 (Llirs=4, Lhirs=1), 8 frame numbers. 1-4 become LIR; 5 is
+ * HIR (Q=[5]); 1 and 2 hit: S = [2 1 5 4 3], bottom 3.
+ * Resize to 3: Lhirs=1, Llirs=2, so two LIR pages are demoted from S's
+ * bottom. 3 goes to Q, which must first evict its LRU 5 (still in S:
+ * non-resident HIR); 4 goes to Q, evicting 3 (not in S: forgotten); S is
+ * pruned down to its new bottom LIR page, dropping 5. The model holds
+ * 1, 2 (LIR) and 4 (Q): the shrink's victims are the pages it dropped,
+ * 5 then 3.
+ * 3 is new: Q's 4 goes (forgotten: not in S). 4 is new: Q's 3 goes but
+ * stays in S as non-resident. 3 is then in S: it becomes LIR, the bottom
+ * LIR page 1 is demoted to Q, which evicts 4. 2 hits.
+ * Faults 1-5, 3, 4, 3: 8; victims 5 3 4 3 4. */
+Test(adaptive_resize, lirs_demotes_lir_pages)
+{
+    policy_sim s;
+    SCRIPT(&s, &vmm_policy_lirs, 8, 5, 1, 2, 3, 4, 5, 1, 2, RESIZE(3), 3, 4, 3, 2);
+    cr_assert_eq(s.faults, 8);
+    expect_evicted(&s, (const uint64_t[]){5, 3, 4, 3, 4}, 5);
+    policy_sim_close(&s);
+}
+
+/* LIRS growth: c=3 (Llirs 2): 1 2 LIR, 3 HIR; resize to 6 (Llirs 5): 4, 5
+ * and 6 become LIR in free frames, nothing is evicted; 1-6 then all hit. */
+Test(adaptive_resize, lirs_growth_admits_lir)
+{
+    policy_sim s;
+    SCRIPT(&s, &vmm_policy_lirs, 6, 3, 1, 2, 3, RESIZE(6), 4, 5, 6, 1, 2, 3, 4, 5, 6);
+    cr_assert_eq(s.faults, 6);
+    cr_assert_eq(s.nevicted, 0);
+    policy_sim_close(&s);
+}
+
+/* With a LIR share of one page (c=2) a hit on a page only in Q demotes the
+ * only LIR page, so the LIR set empties while S still holds an entry; the
+ * next new page becomes LIR above it and must prune it, or a later
+ * demotion would take that HIR entry for the bottom LIR page (the checker
+ * sees S's bottom is not LIR at step 4).
+ * 1 is LIR, 2 HIR in Q; 1 hits (2 leaves S); 2 hits in Q: 1 is demoted
+ * into Q, which evicts 2 from the model, but 2 stays in S uncounted and
+ * keeps its frame. 3 becomes LIR, pruning 2 (its frame is the victim).
+ * From then on 3 stays LIR and Q's one frame turns over: 4 evicts 1, 2
+ * evicts 4, 1 evicts 2; 3 hits and prunes S down to itself; 4 evicts 1,
+ * 2 evicts 4, 1 evicts 2. Faults: 9. */
+Test(adaptive_resize, lirs_first_lir_page_prunes)
+{
+    policy_sim s;
+    SCRIPT(&s, &vmm_policy_lirs, 2, 0, 1, 2, 1, 2, 3, 4, 2, 1, 3, 4, 2, 1);
+    cr_assert_eq(s.faults, 9);
+    expect_evicted(&s, (const uint64_t[]){2, 1, 4, 2, 1, 4, 2}, 7);
+    policy_sim_close(&s);
+}
+
+/* CLOCK-Pro below its quota with every resident page hot: the sequence of
+ * test_period_promotes leaves 1 and 3 hot (both just hit) and 7 cold in
+ * 3 frames, the clock reading 6 (non-resident, in its test period), 3,
+ * 1, 7 from HAND_hot. 7 is removed, and a balloon must still get a frame
+ * (HAND_cold alone would circle for ever): HAND_hot ends 6's test period,
+ * clears the bits of 3 and 1, demotes 3 on its second pass, and HAND_cold
+ * evicts it. */
+Test(adaptive_resize, clockpro_balloon_with_only_hot_pages)
+{
+    policy_sim s;
+    SCRIPT(&s, &vmm_policy_clockpro, 3, 0, 1, 2, 3, 4, 1, 5, 1, 6, 3, 1, 3, 7, 1, 3, REMOVE(7),
+           BALLOON);
+    cr_assert_eq(s.faults, 9);
+    cr_assert_eq(s.in_use, 1);
+    cr_assert_eq(s.evicted[s.nevicted - 1], 3);
+    policy_sim_close(&s);
+}
+
 /* ---- never better than Belady's OPT ---- */
 
 /* Naive OPT: evict the resident page whose next use is furthest away. */
@@ -247,7 +403,7 @@ static void adaptive_churn(const vmm_policy_ops *ops, uint32_t frames, uint64_t 
         frame_page[f] = UINT32_MAX;
     vmm_policy_t p;
     vmm_policy_cfg_t cfg = {.nframes = frames, .seed = seed,
-                            .env = {.dirty = dirty, .cleaned = &cleaned}};
+                            .env = {.dirty = dirty, .cleaned = &cleaned, .frame_page = frame_page}};
     cr_assert_eq(vmm_policy_init(&p, ops, &cfg, NULL), 0);
     cr_assert_eq(ops->reserve_pages(p.st, NPAGES), 0);
     for (uint64_t i = 0; i < N; i++) {

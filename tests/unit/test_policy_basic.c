@@ -395,8 +395,8 @@ Test(polA_remove, lru_sieve_orders)
     for (uint32_t f = 0; f < 3; f++)
         r = polA_ref(f, f, f, 0), p.ops->on_insert(p.st, &r);
     r = polA_ref(0, 0, 3, 0), p.ops->on_hit(p.st, &r);
-    p.ops->on_remove(p.st, 1, VMM_NOFRAME);
-    p.ops->on_remove(p.st, 1, VMM_NOFRAME);   /* twice: ignored */
+    p.ops->on_remove(p.st, 1, 1);
+    p.ops->on_remove(p.st, 1, 1);   /* twice: ignored */
     r = polA_ref(3, 1, 4, 0), p.ops->on_insert(p.st, &r);
     cr_assert_eq(p.ops->victim(p.st, &r), 2);
     cr_assert_eq(p.ops->victim(p.st, &r), 0);
@@ -411,7 +411,7 @@ Test(polA_remove, lru_sieve_orders)
     r = polA_ref(0, 0, 3, 0), p.ops->on_hit(p.st, &r);
     cr_assert_eq(p.ops->victim(p.st, &r), 1);
     r = polA_ref(3, 1, 4, 0), p.ops->on_insert(p.st, &r);
-    p.ops->on_remove(p.st, 2, VMM_NOFRAME);
+    p.ops->on_remove(p.st, 2, 2);
     r = polA_ref(4, 2, 5, 0), p.ops->on_insert(p.st, &r);
     cr_assert_eq(p.ops->victim(p.st, &r), 1);
     vmm_policy_fini(&p);
@@ -431,7 +431,7 @@ Test(polA_remove, opt_heap_after_remove)
     cr_assert_eq(vmm_policy_init(&p, &vmm_policy_opt, &cfg, NULL), 0);
     for (uint32_t f = 0; f < 7; f++)
         r = polA_ref(f, f, f, next[f]), p.ops->on_insert(p.st, &r);
-    p.ops->on_remove(p.st, 3, VMM_NOFRAME);
+    p.ops->on_remove(p.st, 3, 3);
     r = polA_ref(3, 3, 7, 1), p.ops->on_insert(p.st, &r);
     for (size_t i = 0; i < 5; i++) {
         uint32_t v = p.ops->victim(p.st, &r);
@@ -449,7 +449,7 @@ Test(polA_remove, opt_heap_after_remove)
 typedef struct polA_model {
     uint8_t res[POLA_CF], ref[POLA_CF];
     uint64_t loaded[POLA_CF], used[POLA_CF], next[POLA_CF];
-    uint32_t cnt[POLA_CF];
+    uint32_t cnt[POLA_CF], page[POLA_CF];
     unsigned nres, bits, interval, since;
 } polA_model;
 
@@ -521,7 +521,7 @@ Test(polA_remove, conformance)
                 continue;
             }
             if (op < 6 && m.res[f]) {
-                ops->on_remove(pol.st, f, VMM_NOFRAME);
+                ops->on_remove(pol.st, f, m.page[f]);
                 m.res[f] = 0, m.nres--, dirty[f] = 0, m.ref[f] = 0, m.cnt[f] = 0;
                 continue;
             }
@@ -539,7 +539,7 @@ Test(polA_remove, conformance)
                 m.res[f] = 1, m.nres++;
             }
             ops->on_insert(pol.st, &r);
-            m.loaded[f] = t, m.cnt[f] = 0;
+            m.loaded[f] = t, m.cnt[f] = 0, m.page[f] = r.page;
             polA_model_touch(&m, f, t, r.next_use);
         }
         vmm_policy_fini(&pol);
