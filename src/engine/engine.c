@@ -308,13 +308,16 @@ int vmm_access(vmm_t *m, const vmm_ref_t *refs, size_t n, vmm_err_t *err)
         for (uint64_t p = 0; p < npg; p++) {
             uint64_t nu = VMM_NEVER;
             if (m->prepassed) {
-                if (m->now >= m->nu.len)
+                uint64_t now = m->x.dm->now;   /* page references so far */
+                if (now >= m->nu.len)
                     return access_error(m, VMM_EINVAL, err);
-                nu = vmm_nextuse_at(&m->nu, m->now);
+                nu = vmm_nextuse_at(&m->nu, now);
             }
             double cost;
-            rc = core_access(k, &m->x, vpn + p, r->op, m->x.c->time_ns, nu, &cost);
-            m->now++;
+            /* the clock matters only to a sampler: not read otherwise, so
+             * no reference waits on the last one's time */
+            double now = m->x.u ? m->x.c->time_ns : 0;
+            rc = core_access(k, &m->x, vpn + p, r->op, now, nu, &cost);
             if (rc)
                 return access_error(m, rc, err);
         }

@@ -20,7 +20,6 @@ struct vmm {
 
     uint32_t last_asid, last_idx; /* cache of the asid -> index lookup */
     core_ctx_t x;          /* context of address space last_idx; x.as UINT32_MAX: none yet */
-    uint64_t now;          /* page references so far */
     uint64_t records;      /* trace records so far */
     vmm_as_stats_t *as_stats;
     size_t as_stats_cap;
