@@ -26,11 +26,6 @@ static void cq_fini(mem_tier_t *t)
     t->prev = t->next = NULL;
 }
 
-static vmm_dlist_t *cq(mem_tier_t *t)
-{
-    return &t->fifo;
-}
-
 static int cq_store(mem_t *m, mem_tier_t *t, uint32_t pid, int dirty, vmm_counters_t *c,
                     double *cost)
 {
@@ -38,7 +33,7 @@ static int cq_store(mem_t *m, mem_tier_t *t, uint32_t pid, int dirty, vmm_counte
         mem_tier_t *b = t->below >= 0 ? &m->tiers[t->below] : NULL;
         if (!b || b->used >= b->cap)
             return VMM_EIO;
-        uint32_t old = vmm_dl_pop_back(cq(t), t->prev, t->next);
+        uint32_t old = vmm_dl_pop_back(&t->fifo, t->prev, t->next);
         t->used--;
         vmm_counters_t *oc = m->cfg.counters ? m->cfg.counters(m->cfg.map_arg, old) : c;
         oc->demoted++;
@@ -46,7 +41,7 @@ static int cq_store(mem_t *m, mem_tier_t *t, uint32_t pid, int dirty, vmm_counte
         if (rc)
             return rc;
     }
-    vmm_dl_push_front(cq(t), t->prev, t->next, pid);
+    vmm_dl_push_front(&t->fifo, t->prev, t->next, pid);
     t->used++;
     if (dirty)
         c->dirty_writebacks++;
@@ -58,7 +53,7 @@ static int cq_store(mem_t *m, mem_tier_t *t, uint32_t pid, int dirty, vmm_counte
 
 static double cq_load(mem_t *m, mem_tier_t *t, uint32_t pid, vmm_counters_t *c)
 {
-    vmm_dl_remove(cq(t), t->prev, t->next, pid);
+    vmm_dl_remove(&t->fifo, t->prev, t->next, pid);
     t->used--;
     m->pg[pid].tier = MEM_TIER_NONE;
     c->major_by_tier[t->kind]++;
