@@ -88,8 +88,7 @@ typedef struct vmm_policy_cfg {
 } vmm_policy_cfg_t;
 
 enum {
-    VMM_POLICY_FUTURE = 1u << 0,   /* needs next_use: the engine does a first pass
-                                      (so a VM, whose future is unknown, cannot use it) */
+    VMM_POLICY_FUTURE = 1u << 0,   /* needs next_use: the engine does a first pass */
 };
 
 /* Version of vmm_policy_ops; an ops table carries the one it was written

@@ -11,8 +11,7 @@
  * and insert sets the key, O(log n); the victim is the root, O(log n).
  * Pages never referenced again tie at VMM_NEVER; which of them goes does
  * not change the fault count. Nothing depends on the capacity, so there is
- * no resize: a shrink's victims are the pages used furthest ahead. (A VM
- * cannot use OPT at all: its future is not known in advance.) */
+ * no resize: a shrink's victims are the pages used furthest ahead. */
 #include "vmmsim/policy.h"
 #include "policy/check.h"
 #include "util/alloc.h"
