@@ -32,6 +32,10 @@
 #include "balance.h"
 #include "mrc.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 /* Tiers below DRAM, in the order a reclaimed page tries them. */
 enum { VMM_TIER_COMPRESSED = 0, VMM_TIER_SSD = 1, VMM_TIER_DISK = 2, VMM_TIERS = 3 };
 
@@ -139,5 +143,9 @@ VMM_API int vmm_host_report_json(FILE *f, const vmm_scenario_t *sc, const vmm_ho
 VMM_API int vmm_host_alloc_csv(FILE *f, const vmm_host_result_t *r);
 /* Balancer log: t_ms,period,from,to,pages,reason,benefit */
 VMM_API int vmm_host_log_csv(FILE *f, const vmm_host_result_t *r);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

@@ -13,6 +13,10 @@
 #include <stddef.h>
 #include "error.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 #define VMM_PT_NONE UINT32_MAX
 
 typedef struct vmm_pt_cfg {
@@ -84,5 +88,9 @@ VMM_API void vmm_tlb_invalidate(vmm_tlb_t *t, uint32_t asid, uint64_t vpn);
 VMM_API void vmm_tlb_switch(vmm_tlb_t *t, uint32_t asid);
 /* Parse "64" or "64:4" (entries[:ways]). Returns 0 or VMM_EINVAL. */
 VMM_API int vmm_tlb_parse(const char *s, vmm_tlb_cfg_t *cfg);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

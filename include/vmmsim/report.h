@@ -8,6 +8,10 @@
 #include <stdio.h>
 #include "vmmsim.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 typedef struct vmm_run_info {
     const char *trace;      /* trace path or generator spec */
     const char *format;     /* trace format name */
@@ -41,5 +45,9 @@ VMM_API int vmm_outfile_open(vmm_outfile_t *o, const char *path, vmm_err_t *err)
 /* Finish: with `commit`, flush and rename into place (0 or VMM_EIO);
  * without, remove the temporary file. */
 VMM_API int vmm_outfile_close(vmm_outfile_t *o, int commit, vmm_err_t *err);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

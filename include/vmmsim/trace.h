@@ -12,6 +12,10 @@
 #include <stddef.h>
 #include "error.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 enum vmm_op {
     VMM_OP_READ = 0,
     VMM_OP_WRITE = 1,   /* lackey S and M: one reference that writes */
@@ -84,5 +88,9 @@ VMM_API int vmm_trace_writer_close(vmm_trace_writer_t *w, int commit, vmm_err_t 
 
 /* The known formats, in detection order, NULL-terminated. */
 VMM_API const char *const *vmm_trace_formats(void);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif
