@@ -73,7 +73,8 @@ typedef struct vmm_trace_writer vmm_trace_writer_t;
  * into `path` ("-" for stdout; a .zst name is compressed). Output goes to a
  * temporary file renamed into place by vmm_trace_writer_close(), so a file
  * is written whole or not at all. `page_size` goes into the binary header
- * and converts addresses for "pages". */
+ * and converts addresses for "pages": 0 (4096) or a power of two from 512
+ * to 1G, else VMM_EINVAL. */
 VMM_API int vmm_trace_writer_open(const char *path, const char *format, uint32_t page_size,
                                   vmm_trace_writer_t **out, vmm_err_t *err);
 

@@ -42,10 +42,14 @@ int cli_size(const char *s, const char *what, uint64_t *out);     /* K/M/G = 2^1
 int cli_u32(const char *s, const char *what, uint32_t *out);      /* a count up to 2^32-1 */
 int cli_count(const char *s, const char *what, uint64_t *out);    /* K/M/G = 10^3.. */
 int cli_ns(const char *s, const char *what, double *out);         /* ns/us/ms/s, default ns */
+/* A page size: a power of two from 512 to 1G, with K/M/G. */
+int cli_page_size(const char *s, const char *what, uint32_t *out);
 /* "tlb=1,mem=100,minor=1us,major=1ms,swapout=0" */
 int cli_latency(const char *s, vmm_latency_t *lat);
 
 /* Progress line on stderr (records so far). */
 void cli_progress(void *arg, uint64_t records);
+/* From a signal handler: erase a progress line being drawn. */
+void cli_progress_abort(void);
 
 #endif

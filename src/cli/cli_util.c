@@ -115,6 +115,18 @@ int cli_u32(const char *s, const char *what, uint32_t *out)
     return 0;
 }
 
+int cli_page_size(const char *s, const char *what, uint32_t *out)
+{
+    uint64_t v;
+    if (cli_size(s, what, &v))
+        return EXIT_USAGE;
+    if (v < 512 || v > (1u << 30) || (v & (v - 1)))
+        return cli_usage_error("%s: expected a power of two from 512 to 1G (4096, 2M...), got '%s'",
+                               what, s);
+    *out = (uint32_t)v;
+    return 0;
+}
+
 int cli_ns(const char *s, const char *what, double *out)
 {
     static const char *const u[] = {"ns", "us", "ms", "s", NULL};
@@ -162,6 +174,8 @@ void cli_progress(void *arg, uint64_t records)
     fprintf(stderr, "\r%llu records...", (unsigned long long)records);
     fflush(stderr);
 }
+
+void cli_progress_abort(void) {}
 
 int cli_write_file(const char *path, int (*fn)(FILE *f, const void *arg), const void *arg)
 {

@@ -21,7 +21,7 @@ int cmd_convert(int argc, char **argv)
         {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
     vmm_source_spec_t src = {0};
     const char *to = "bin";
-    uint64_t page = 4096;
+    uint32_t page = 4096;
     int c;
     optind = 1;
     while ((c = getopt_long(argc, argv, "f:p:n:h", longopts, NULL)) != -1) {
@@ -30,8 +30,8 @@ int cmd_convert(int argc, char **argv)
         case 'T': to = optarg; break;
         case 'D': src.topts.data_only = 1; break;
         case 'p':
-            if (cli_size(optarg, "--page-size", &page) || page > (1u << 30))
-                return cli_usage_error("--page-size: expected a size up to 1G");
+            if (cli_page_size(optarg, "--page-size", &page))
+                return EXIT_USAGE;
             break;
         case 'n':
             if (cli_count(optarg, "-n", &src.limit))
@@ -44,6 +44,6 @@ int cmd_convert(int argc, char **argv)
     if (argc - optind != 2)
         return cli_usage_error("convert: expected IN and OUT (see vmmsim convert --help)");
     src.trace = argv[optind];
-    src.topts.page_size = (uint32_t)page;
-    return cli_copy(&src, argv[optind + 1], to, (uint32_t)page);
+    src.topts.page_size = page;
+    return cli_copy(&src, argv[optind + 1], to, page);
 }

@@ -87,15 +87,16 @@ int cmd_sim(int argc, char **argv)
     }
     if (optind < argc)
         return cli_usage_error("sim: unexpected argument '%s' (see vmmsim sim --help)", argv[optind]);
-    if (sim_opts_finish(&so))
-        return EXIT_USAGE;
+    int rc = sim_opts_finish(&so);
+    if (rc)
+        return rc;
     if (verbose || (isatty(2) && !quiet))
         so.src.progress = cli_progress;
 
     vmm_err_t err;
     vmm_err_clear(&err);
     vmm_t *m;
-    int rc = vmm_create(&so.cfg, &m, &err);
+    rc = vmm_create(&so.cfg, &m, &err);
     if (rc)
         return cli_fail(rc, &err);
     vmm_run_info_t info;

@@ -1,5 +1,6 @@
 /* vmmsim: command dispatch. Each subcommand lives in its own file. */
 #include "cli.h"
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -22,8 +23,38 @@ static void usage(FILE *f)
         fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
 }
 
+/* Interrupted (SIGINT, SIGTERM, SIGHUP, SIGPIPE): remove the temporary
+ * output files, then die of the same signal, so the shell sees why.
+ * SA_RESETHAND has restored the default action, and the signal, blocked
+ * while this runs, is delivered when it returns. Only async-signal-safe
+ * calls. */
+static void on_fatal_signal(int sig)
+{
+    vmm_output_cleanup();
+    cli_progress_abort();
+    raise(sig);
+}
+
+static void catch_signals(void)
+{
+    static const int sigs[] = {SIGINT, SIGTERM, SIGHUP, SIGPIPE};
+    for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++) {
+        struct sigaction old, sa;
+        /* a signal ignored by whoever started us (nohup, a background job)
+         * stays ignored */
+        if (sigaction(sigs[i], NULL, &old) || old.sa_handler == SIG_IGN)
+            continue;
+        memset(&sa, 0, sizeof sa);
+        sa.sa_handler = on_fatal_signal;
+        sa.sa_flags = SA_RESETHAND;
+        sigemptyset(&sa.sa_mask);
+        sigaction(sigs[i], &sa, NULL);
+    }
+}
+
 int main(int argc, char **argv)
 {
+    catch_signals();
     if (argc < 2) {
         usage(stderr);
         return EXIT_USAGE;

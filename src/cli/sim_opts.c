@@ -41,7 +41,6 @@ void sim_opts_longopts(struct option *out, const struct option *extra, size_t n)
 
 int sim_opts_parse(sim_opts_t *so, int c, const char *arg)
 {
-    uint64_t v;
     switch (c) {
     case 't': so->src.trace = arg; return 0;
     case O_GEN: so->src.gen = arg; return 0;
@@ -50,13 +49,7 @@ int sim_opts_parse(sim_opts_t *so, int c, const char *arg)
     case 'n': return cli_count(arg, "-n", &so->src.limit);
     case 'r': return cli_u64(arg, "--ram (MiB)", &so->ram_mb);
     case O_FRAMES: so->have_frames = 1; return cli_u64(arg, "--frames", &so->frames);
-    case 'p':
-        if (cli_size(arg, "--page-size", &v))
-            return EXIT_USAGE;
-        if (v > (1u << 30))
-            return cli_usage_error("--page-size: at most 1G, got '%s'", arg);
-        so->cfg.page_size = (uint32_t)v;
-        return 0;
+    case 'p': so->have_page = 1; return cli_page_size(arg, "--page-size", &so->cfg.page_size);
     case 's': so->have_swap = 1; return cli_u64(arg, "--swap (MiB)", &so->swap_mb);
     case 'v': so->have_vspace = 1; return cli_u64(arg, "--vspace (MiB)", &so->vspace_mb);
     case 'a': so->cfg.policy = arg; return 0;
@@ -94,6 +87,25 @@ int sim_opts_parse(sim_opts_t *so, int c, const char *arg)
     }
 }
 
+/* Open the trace once before any work: a missing, unreadable or
+ * undetectable trace is reported now, and a bin trace's header gives the
+ * page size when -p is not given. Stdin is left for the run. */
+static int peek(sim_opts_t *so)
+{
+    if (!so->src.trace || !strcmp(so->src.trace, "-"))
+        return 0;
+    vmm_trace_t *t;
+    vmm_err_t err;
+    vmm_err_clear(&err);
+    int rc = vmm_trace_open(so->src.trace, &so->src.topts, &t, &err);
+    if (rc)
+        return cli_fail(rc, &err);
+    if (!so->have_page && !strcmp(vmm_trace_format_name(t), "bin") && vmm_trace_page_size(t))
+        so->cfg.page_size = so->src.topts.page_size = vmm_trace_page_size(t);
+    vmm_trace_close(t);
+    return 0;
+}
+
 int sim_opts_finish(sim_opts_t *so)
 {
     if (!so->src.trace && !so->src.gen)
@@ -105,6 +117,10 @@ int sim_opts_finish(sim_opts_t *so)
     if (!vmm_pt_find(so->cfg.pt_type))
         return cli_usage_error("unknown page-table type '%s' (expected single, 2level, radix3, "
                                "radix4, hashed or inverted)", so->cfg.pt_type);
+    so->src.topts.page_size = so->cfg.page_size;
+    int rc = peek(so);
+    if (rc)
+        return rc;
     uint64_t frames = so->have_frames ? so->frames
                                       : (so->ram_mb << 20) / so->cfg.page_size;
     if (so->ram_mb > (1ull << 40) || frames == 0 || frames >= VMM_NOFRAME)

@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 
 #define MAX_LINE 1024          /* longest line accepted, newline excluded */
 #define MAX_KEYS 64            /* registry size bound (seen[] below) */
@@ -446,9 +447,15 @@ int vmm_scenario_load_file(const char *path, vmm_scenario_t **out, vmm_err_t *er
     *out = NULL;
     vmm_err_clear(err);
     FILE *fp = fopen(path, "r");
-    if (!fp)
-        return vmm_err_set(err, errno == ENOENT ? VMM_ENOENT : VMM_EIO, path, 0, -1,
-                           "cannot open the scenario: %s", strerror(errno));
+    if (!fp)   /* a name that cannot be opened is bad input (VMM_EIO: the rest) */
+        return vmm_err_set(err, errno == ENOENT ? VMM_ENOENT : errno == EACCES ? VMM_EINVAL
+                                                                               : VMM_EIO,
+                           path, 0, -1, "cannot open the scenario: %s", strerror(errno));
+    struct stat st;
+    if (fstat(fileno(fp), &st) == 0 && S_ISDIR(st.st_mode)) {
+        fclose(fp);
+        return vmm_err_set(err, VMM_EINVAL, path, 0, -1, "is a directory, not a scenario file");
+    }
     load_ctx_t c = {.err = err, .fp = fp};
     char *dir = NULL;
     const char *slash = strrchr(path, '/');

@@ -149,12 +149,16 @@ static int open_fd(vmm_src_t *s, const char *path, vmm_err_t *err)
     if (s->fd < 0) {
         if (errno == ENOENT)
             return vmm_err_set(err, VMM_ENOENT, s->name, 0, -1, "no such file");
-        return vmm_err_set(err, VMM_EIO, s->name, 0, -1, "cannot open: %s", strerror(errno));
+        /* a name that cannot be a trace is bad input, not a failed read */
+        int bad_input = errno == EACCES || errno == EPERM || errno == ENOTDIR ||
+                        errno == ELOOP || errno == ENAMETOOLONG;
+        return vmm_err_set(err, bad_input ? VMM_EINVAL : VMM_EIO, s->name, 0, -1,
+                           "cannot open: %s", strerror(errno));
     }
     s->own_fd = 1;
     struct stat st;
     if (fstat(s->fd, &st) == 0 && S_ISDIR(st.st_mode))
-        return vmm_err_set(err, VMM_EIO, s->name, 0, -1, "is a directory, not a trace");
+        return vmm_err_set(err, VMM_EINVAL, s->name, 0, -1, "is a directory, not a trace");
 #ifdef POSIX_FADV_SEQUENTIAL
     (void)posix_fadvise(s->fd, 0, 0, POSIX_FADV_SEQUENTIAL);
 #endif

@@ -101,6 +101,110 @@ expect 2 "" -- sim -t "$tmp/vmm-bad-op.txt" --json "$tmp/keep.json"
 grep -q '"old"' "$tmp/keep.json" && ok || bad "a failed run replaced its JSON output"
 ls "$tmp"/keep.json.tmp.* >/dev/null 2>&1 && bad "temporary output left behind" || ok
 
+# --- where outputs go: devices, FIFOs and process substitutions in place,
+# symbolic links written through (the link stays), temporaries removed when
+# interrupted (issue #9, item 1) ----------------------------------------------
+"$VMMSIM" gen -t sequential -n 50 -o "$tmp/seq.vmm" 2>/dev/null
+mkfifo "$tmp/fifo"
+for cmd in "gen -t sequential -n 50 -o" "convert $tmp/seq.vmm --to vmm" "sim -t $tmp/seq.vmm -q --json"; do
+    cat "$tmp/fifo" >"$tmp/fifo.out" &
+    reader=$!
+    # shellcheck disable=SC2086
+    if ! timeout 20 "$VMMSIM" $cmd "$tmp/fifo" 2>"$tmp/err"; then
+        bad "$cmd FIFO: $(cat "$tmp/err")"
+        kill "$reader" 2>/dev/null   # the writer may never have opened the FIFO
+    fi
+    wait "$reader" 2>/dev/null
+    [ -p "$tmp/fifo" ] && [ -s "$tmp/fifo.out" ] && ok || bad "$cmd FIFO: replaced, or nothing read"
+done
+cmp -s "$tmp/fifo.out" <("$VMMSIM" sim -t "$tmp/seq.vmm" -q --json -) && ok || bad "sim --json FIFO: content"
+"$VMMSIM" gen -t sequential -n 50 -o >(cat >"$tmp/procsub.out") 2>"$tmp/err" || bad "gen -o >(...): $(cat "$tmp/err")"
+wait $!
+cmp -s "$tmp/procsub.out" "$tmp/seq.vmm" && ok || bad "gen -o >(cat > x): output differs"
+# a device: a node of our own for the full device (root only; never /dev/full,
+# which a broken writer would replace)
+if mknod "$tmp/full" c 1 7 2>/dev/null; then
+    expect 1 "No space left on device" -- gen -t sequential -n 50 -o "$tmp/full"
+    expect 1 "No space left on device" -- convert "$tmp/seq.vmm" "$tmp/full" --to vmm
+    expect 1 "No space left on device" -- sim -t "$tmp/seq.vmm" -q --csv "$tmp/full"
+    [ -c "$tmp/full" ] && ok || bad "writing to a device replaced it"
+fi
+# symbolic links: the target is replaced, atomically; the link stays
+ln -s seq-copy.vmm "$tmp/dangling.vmm"
+expect 0 "" -- gen -t sequential -n 50 -o "$tmp/dangling.vmm"
+[ -L "$tmp/dangling.vmm" ] && cmp -s "$tmp/seq-copy.vmm" "$tmp/seq.vmm" && ok || bad "gen -o through a dangling link"
+ln -s seq-copy.vmm "$tmp/link.bin"
+expect 0 "" -- convert "$tmp/seq.vmm" "$tmp/link.bin" --to bin
+[ -L "$tmp/link.bin" ] && [ "$(head -c 4 "$tmp/seq-copy.vmm" | od -An -tx1 | tr -d ' ')" = 89564d4d ] &&
+    ok || bad "convert OUT through a link"
+echo old >"$tmp/report.json"
+chmod 640 "$tmp/report.json"
+ln -s report.json "$tmp/report-link.json"
+expect 0 "" -- sim -t "$tmp/seq.vmm" -q --json "$tmp/report-link.json"
+[ -L "$tmp/report-link.json" ] && grep -q '"page_faults"' "$tmp/report.json" && ok || bad "--json through a link"
+[ "$(stat -c %a "$tmp/report.json")" = 640 ] && ok || bad "a replaced report lost its mode"
+ls "$tmp"/*.tmp.* >/dev/null 2>&1 && bad "temporary files left: $(ls "$tmp"/*.tmp.*)" || ok
+# interrupted: the temporary file goes, the previous output stays as it was
+for sig in INT TERM; do
+    echo previous >"$tmp/big.vmm"
+    python3 - "$VMMSIM" "$tmp/big.vmm" "$sig" <<'PY' && ok || bad "gen -o interrupted by SIG$sig"
+import glob, os, signal, subprocess, sys, time
+vmmsim, out, name = sys.argv[1], sys.argv[2], sys.argv[3]
+sig = getattr(signal, "SIG" + name)
+p = subprocess.Popen([vmmsim, "gen", "random:n=1G", "-o", out], stderr=subprocess.DEVNULL,
+                     preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+t0 = time.time()
+while not glob.glob(out + ".tmp.*") and time.time() - t0 < 20:
+    time.sleep(0.01)
+time.sleep(0.3)   # well inside the write
+p.send_signal(sig)
+rc = p.wait()
+left = glob.glob(out + ".tmp.*")
+if rc != -sig or left or open(out).read() != "previous\n":
+    print("FAIL detail: status %s, left %s" % (rc, left))
+    sys.exit(1)
+PY
+done
+
+# --- page sizes: a power of two from 512 to 1G, in every command; a bin
+# header's page size is checked and used (issue #9, item 2) -------------------
+for p in 0 3 100 4097 2G; do
+    expect 2 "--page-size: expected a power of two" -- sim -t "$tmp/good.vmm" -p $p
+done
+expect 2 "--page-size: expected a power of two" -- -t "$tmp/good.vmm" -p 0
+expect 2 "--page-size: expected a power of two" -- compare -t "$tmp/good.vmm" -p 0
+expect 2 "--page-size: expected a power of two" -- convert "$tmp/good.vmm" "$tmp/p3.bin" -p 3
+[ -e "$tmp/p3.bin" ] && bad "convert -p 3 wrote a file" || ok
+# a bin header with page size 3 (a hand-made file): refused at byte 16
+printf '\211VMMTRC\n\001\000\040\000\020\000\000\000\003\000\000\000' >"$tmp/ps3.bin"
+printf '\000%.0s' $(seq 1 12) >>"$tmp/ps3.bin"
+printf '\000\020\000\000\000\000\000\000\000\000\000\000\001\000\000\000' >>"$tmp/ps3.bin"
+expect 2 "ps3.bin: byte 16: bad page size 3" -- sim -t "$tmp/ps3.bin"
+# and one written with 8K pages is simulated with 8K pages unless -p says otherwise
+"$VMMSIM" convert "$tmp/good.vmm" "$tmp/p8k.bin" -p 8K 2>/dev/null
+psize() { "$VMMSIM" sim "$@" -q --json - | python3 -c 'import json,sys; print(json.load(sys.stdin)["config"]["page_size"])'; }
+[ "$(psize -t "$tmp/p8k.bin")" = 8192 ] && ok || bad "bin header page size not used"
+[ "$(psize -t "$tmp/p8k.bin" -p 4K)" = 4096 ] && ok || bad "-p does not override the bin header"
+
+# --- inputs that cannot be read are bad input: exit 2 (issue #9, item 9) ----
+expect 2 "is a directory" -- sim -t "$tmp"
+expect 2 "is a directory" -- compare -t "$tmp"
+expect 2 "is a directory" -- mrc -t "$tmp"
+expect 2 "is a directory" -- convert "$tmp" "$tmp/x.bin"
+expect 2 "is a directory" -- run "$tmp"
+if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null; then
+    as_nobody=(setpriv --reuid=65534 --regid=65534 --clear-groups)
+else
+    as_nobody=()
+fi
+cp "$tmp/good.vmm" "$tmp/unreadable.vmm"
+cp "$data/scenario-min.ini" "$tmp/unreadable.ini"
+chmod 000 "$tmp/unreadable.vmm" "$tmp/unreadable.ini"
+"${as_nobody[@]}" "$VMMSIM" sim -t "$tmp/unreadable.vmm" >/dev/null 2>"$tmp/err"
+[ $? = 2 ] && grep -q "Permission denied" "$tmp/err" && ok || bad "unreadable trace: $(cat "$tmp/err")"
+"${as_nobody[@]}" "$VMMSIM" run "$tmp/unreadable.ini" >/dev/null 2>"$tmp/err"
+[ $? = 2 ] && grep -q "Permission denied" "$tmp/err" && ok || bad "unreadable scenario: $(cat "$tmp/err")"
+
 # --- round trips: the same page counts in every format ---------------------
 faults() { "$VMMSIM" sim "$@" --frames 64 --policy lru --json - 2>/dev/null |
            python3 -c 'import json,sys; d=json.load(sys.stdin); print(d["page_faults"], d["total_accesses"])'; }
