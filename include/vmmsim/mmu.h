@@ -72,6 +72,7 @@ typedef struct vmm_tlb {
     uint32_t clock;
     uint32_t cur_asid;
     uint64_t hits, misses, flushes, invalidations;
+    struct vmm_tlb_index *index; /* private: O(1) lookup and replacement for many ways */
 } vmm_tlb_t;
 
 /* Set up `t` (caller-owned) for cfg. Returns 0, VMM_EINVAL (entries not a
