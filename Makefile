@@ -64,7 +64,7 @@ $(LIBA): $(LIB_OBJ)
 $(LIBSO): $(LIB_OBJ)
 	$(CC) -shared -o $@ $^ $(LDFLAGS_ALL) $(LDLIBS_ALL)
 $(BIN): $(CLI_OBJ) $(LIBA)
-	$(CC) -o $@ $(CLI_OBJ) $(LIBA) $(LDFLAGS_ALL) $(LDLIBS_ALL)
+	$(CC) -pthread -o $@ $(CLI_OBJ) $(LIBA) $(LDFLAGS_ALL) $(LDLIBS_ALL)
 
 $(TESTBIN): $(TEST_OBJ) $(LIBA)
 	$(CC) -o $@ $(TEST_OBJ) $(LIBA) $(LDFLAGS_ALL) $(LDLIBS_ALL) -lcriterion

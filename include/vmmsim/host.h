@@ -45,6 +45,14 @@ VMM_API const char *vmm_tier_name(int tier);
 typedef struct vmm_host_opts {
     int alone;              /* also run each VM alone with all its memory (slowdown); default 1 */
     uint64_t limit;         /* stop each source after this many records; 0 = all */
+    /* Progress, or NULL (default): called from the main loop once per
+     * period with the simulated time reached and the page references
+     * simulated so far (all VMs); the runs of each VM alone start again
+     * from time 0. The length of a run is not known in simulated time; the
+     * records of the scenario's sources are (vmm_gen_length, the files'
+     * sizes against vmm_trace_bytes_read). */
+    void (*progress)(void *arg, double sim_ns, uint64_t refs);
+    void *progress_arg;
 } vmm_host_opts_t;
 
 VMM_API void vmm_host_opts_default(vmm_host_opts_t *o);

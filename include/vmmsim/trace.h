@@ -65,6 +65,11 @@ VMM_API uint32_t vmm_trace_page_size(const vmm_trace_t *t);
 /* Close the reader and free it. NULL is a no-op. */
 VMM_API void vmm_trace_close(vmm_trace_t *t);
 
+/* Bytes read so far from trace files and stdin by every reader of this
+ * process (compressed bytes for zstd): with the files' sizes, the share of
+ * the input done, for progress displays. Safe to call from any thread. */
+VMM_API uint64_t vmm_trace_bytes_read(void);
+
 /* --- writing --------------------------------------------------------- */
 
 typedef struct vmm_trace_writer vmm_trace_writer_t;

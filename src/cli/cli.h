@@ -35,6 +35,18 @@ int cli_fail(int code, const vmm_err_t *err);
  * after printing why. */
 int cli_write_file(const char *path, int (*fn)(FILE *f, const void *arg), const void *arg);
 
+/* An output file option: its name ("--json") and the path given (NULL:
+ * not given). */
+typedef struct cli_output {
+    const char *opt;
+    const char *path;
+} cli_output_t;
+
+/* Before any work: every output given can be created (its directory exists
+ * and is writable, it is not a directory) and at most one is "-" (stdout).
+ * 0, or EXIT_USAGE after printing which and why. */
+int cli_check_outputs(const char *cmd, const cli_output_t *outs, size_t n);
+
 /* Parse numbers with optional suffixes. `what` names the option for the
  * error message. Return 0 or EXIT_USAGE after printing the error. */
 int cli_u64(const char *s, const char *what, uint64_t *out);
@@ -47,9 +59,7 @@ int cli_page_size(const char *s, const char *what, uint32_t *out);
 /* "tlb=1,mem=100,minor=1us,major=1ms,swapout=0" */
 int cli_latency(const char *s, vmm_latency_t *lat);
 
-/* Progress line on stderr (records so far). */
-void cli_progress(void *arg, uint64_t records);
-/* From a signal handler: erase a progress line being drawn. */
+/* From a signal handler: erase a progress line being drawn (progress.c). */
 void cli_progress_abort(void);
 
 #endif

@@ -1,6 +1,9 @@
 /* Trace copying for gen and convert; see copy.h. */
 #include "copy.h"
+#include "progress.h"
 #include <stdlib.h>
+#include <string.h>
+#include <strings.h>
 
 #define COPY_BATCH 4096
 
@@ -10,10 +13,12 @@ int cli_copy(const vmm_source_spec_t *src, const char *out, const char *fmt, uin
     vmm_err_clear(&err);
     vmm_source_t s;
     int rc = vmm_source_open(&s, src, &err);
-    if (rc)
+    if (rc) {
+        cli_progress_stop();
         return cli_fail(rc, &err);
-    if (vmm_source_page_size(&s))
-        page_size = vmm_source_page_size(&s);
+    }
+    if (!page_size)   /* not given: the input's (a bin header's), else 4096 */
+        page_size = vmm_source_page_size(&s) ? vmm_source_page_size(&s) : 4096;
     vmm_trace_writer_t *w = NULL;
     rc = vmm_trace_writer_open(out, fmt, page_size, &w, &err);
     vmm_ref_t *buf = malloc(COPY_BATCH * sizeof *buf);
@@ -30,6 +35,8 @@ int cli_copy(const vmm_source_spec_t *src, const char *out, const char *fmt, uin
             break;
         }
         done += (uint64_t)got;
+        if (src->progress)
+            src->progress(src->progress_arg, done);
         rc = vmm_trace_write(w, buf, (size_t)got, &err);
     }
     if (w) {
@@ -43,5 +50,26 @@ int cli_copy(const vmm_source_spec_t *src, const char *out, const char *fmt, uin
     }
     free(buf);
     vmm_source_close(&s);
+    cli_progress_stop();
     return rc ? cli_fail(rc, &err) : EXIT_OK;
+}
+
+const char *cli_format_of_name(const char *path)
+{
+    const char *base = strrchr(path, '/');
+    base = base ? base + 1 : path;
+    size_t n = strlen(base);
+    if (n > 4 && !strcasecmp(base + n - 4, ".zst"))
+        n -= 4;
+    const char *dot = NULL;
+    for (size_t i = 0; i < n; i++)
+        if (base[i] == '.')
+            dot = base + i;
+    if (!dot || dot == base)
+        return NULL;
+    size_t el = n - (size_t)(dot + 1 - base);
+    for (const char *const *f = vmm_trace_formats(); *f; f++)
+        if (strlen(*f) == el && !strncasecmp(dot + 1, *f, el))
+            return *f;
+    return NULL;
 }

@@ -10,7 +10,7 @@ typedef struct sim_opts {
     vmm_config_t cfg;
     vmm_source_spec_t src;
     uint64_t ram_mb, frames, swap_mb, vspace_mb;
-    int have_frames, have_swap, have_vspace, have_page;
+    int have_frames, have_swap, have_vspace, have_page, have_ram, have_policy;
 } sim_opts_t;
 
 #define SIM_OPTS_SHORT "t:f:r:p:s:v:a:T:n:"

@@ -479,6 +479,12 @@ static int run_loop(host_t *h, vmm_err_t *err)
             int rc = host_period(h, h->next_period, err);
             if (rc)
                 return rc;
+            if (h->opts->progress) {
+                uint64_t refs = 0;
+                for (uint32_t i = 0; i < h->nvms; i++)
+                    refs += h->vms[i].r.refs;
+                h->opts->progress(h->opts->progress_arg, h->next_period, refs);
+            }
             h->next_period += h->hs->period_ns;
             continue;
         }

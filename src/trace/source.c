@@ -17,6 +17,7 @@
 #include "util/alloc.h"
 #include <errno.h>
 #include <fcntl.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -40,11 +41,18 @@ void vmm_zstd_free(void *opaque, void *p)
 
 static const ZSTD_customMem zmem = {vmm_zstd_alloc, vmm_zstd_free, NULL};
 
+/* Bytes every source of the process has read, for progress displays. */
+static _Atomic uint64_t bytes_read;
+
+uint64_t vmm_trace_bytes_read(void) { return atomic_load_explicit(&bytes_read, memory_order_relaxed); }
+
 /* read(2) that retries on EINTR. Returns bytes, 0 at EOF, -1 on error. */
 static ssize_t read_some(int fd, void *p, size_t n)
 {
     for (;;) {
         ssize_t r = read(fd, p, n);
+        if (r > 0)
+            atomic_fetch_add_explicit(&bytes_read, (uint64_t)r, memory_order_relaxed);
         if (r >= 0 || errno != EINTR)
             return r;
     }
