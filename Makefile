@@ -39,7 +39,7 @@ LIBSO := $(BUILD)/libvmmsim.so
 BIN   := $(BUILD)/vmmsim
 TESTBIN := $(BUILD)/unit-tests
 
-.PHONY: all deps run test unit-test cli-test trace-test bench install clean fuzz fuzz-run
+.PHONY: all deps run test unit-test cli-test trace-test pkg-test bench install clean fuzz fuzz-run
 all: $(BIN) $(LIBSO)
 
 # Install what the build needs, once, when it is missing and we are root.
@@ -69,7 +69,7 @@ $(LIBA): $(LIB_OBJ)
 $(LIBSO): $(LIB_OBJ)
 	$(CC) -shared -o $@ $^ $(LDFLAGS_ALL) $(LDLIBS_ALL)
 $(BIN): $(CLI_OBJ) $(LIBA)
-	$(CC) -o $@ $(CLI_OBJ) $(LIBA) $(LDFLAGS_ALL) $(LDLIBS_ALL)
+	$(CC) -pthread -o $@ $(CLI_OBJ) $(LIBA) $(LDFLAGS_ALL) $(LDLIBS_ALL)
 
 # The unit tests reach internals (the allocation-failure hook, the
 # patent sampler...), so they link the objects rather than the library.
@@ -90,7 +90,12 @@ cli-test: $(BIN)
 trace-test: $(BIN)
 	bash tests/check-traces.sh ./$(BIN)
 
-test: trace-test cli-test unit-test
+# make install into two prefixes, and the README's library example built
+# through the installed vmmsim.pc as C and C++.
+pkg-test: $(BIN) $(LIBA) $(LIBSO)
+	bash tests/pkg-test.sh $(if $(filter 1,$(SANITIZE)),-fsanitize=address$(,)undefined,)
+
+test: trace-test cli-test unit-test pkg-test
 
 BENCH_BIN := $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
 $(BUILD)/bench/%: bench/%.c $(LIBA)
@@ -100,7 +105,8 @@ bench: $(BIN) $(BENCH_BIN)
 	python3 bench/bench.py ./$(BIN) $(BUILD)/bench/decode
 
 # libFuzzer targets (clang): make fuzz builds them, make fuzz-run runs each
-# for FUZZ_SECONDS from its corpus in fuzz/corpus/NAME (seeded from tests/data).
+# for FUZZ_SECONDS from its corpus in fuzz/corpus/NAME (seeded from tests/data);
+# crashes, slow units, leaks... go to build-fuzz/artifacts/NAME/, never the top.
 FUZZ_SECONDS ?= 60
 FUZZ_TARGETS := $(patsubst fuzz/%.c,build-fuzz/%,$(wildcard fuzz/fuzz_*.c))
 FUZZ_FLAGS := -std=c11 -D_GNU_SOURCE -DVMM_BUILDING -Iinclude -Isrc -g -O1 \
@@ -113,18 +119,21 @@ fuzz-run: fuzz
 	@for t in $(FUZZ_TARGETS); do n=$$(basename $$t); mkdir -p fuzz/corpus/$$n; \
 	  case $$n in fuzz_trace) cp -n tests/data/trace-* tests/data/bad-* fuzz/corpus/$$n/ 2>/dev/null;; \
 	  fuzz_scenario|fuzz_host) cp -n tests/data/scenario-*.ini fuzz/corpus/$$n/ 2>/dev/null;; esac; \
-	  echo "== $$n"; ./$$t -max_total_time=$(FUZZ_SECONDS) -max_len=65536 fuzz/corpus/$$n || exit 1; done
+	  mkdir -p build-fuzz/artifacts/$$n; echo "== $$n (findings in build-fuzz/artifacts/$$n/)"; \
+	  ./$$t -max_total_time=$(FUZZ_SECONDS) -max_len=65536 -artifact_prefix=build-fuzz/artifacts/$$n/ \
+	    fuzz/corpus/$$n || exit 1; done
 
-vmmsim.pc: vmmsim.pc.in
-	sed -e 's|@PREFIX@|$(PREFIX)|' $< > $@
-install: $(BIN) $(LIBA) $(LIBSO) vmmsim.pc
+# vmmsim.pc is made for this PREFIX at every install (a file kept from an
+# earlier install would name the earlier prefix).
+install: $(BIN) $(LIBA) $(LIBSO)
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/include/vmmsim
 	install -m 755 $(BIN) $(DESTDIR)$(PREFIX)/bin/vmmsim
 	install -m 644 $(LIBA) $(LIBSO) $(DESTDIR)$(PREFIX)/lib/
 	install -m 644 include/vmmsim/*.h $(DESTDIR)$(PREFIX)/include/vmmsim/
-	install -m 644 vmmsim.pc $(DESTDIR)$(PREFIX)/lib/pkgconfig/
+	sed -e 's|@PREFIX@|$(PREFIX)|' vmmsim.pc.in > $(BUILD)/vmmsim.pc
+	install -m 644 $(BUILD)/vmmsim.pc $(DESTDIR)$(PREFIX)/lib/pkgconfig/
 
 clean:
-	rm -rf build build-san build-fuzz vmmsim.pc
+	rm -rf build build-san build-fuzz
 
 -include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(TEST_OBJ:.o=.d)

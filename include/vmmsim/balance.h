@@ -26,6 +26,10 @@
 #include "error.h"
 #include "mrc.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 /* What the balancer knows about one VM. Sizes are in pages. */
 typedef struct vmm_balance_vm {
     uint64_t alloc;         /* current allocation */
@@ -186,5 +190,9 @@ VMM_API double vmm_active_estimate(vmm_active_t s, const vmm_active_cfg_t *cfg,
  * and returns how many. */
 VMM_API uint32_t vmm_active_pick(uint64_t seed, uint64_t period, uint64_t npages, uint32_t k,
                                  uint64_t *out);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

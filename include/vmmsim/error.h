@@ -16,6 +16,10 @@
 #define VMM_API
 #endif
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 enum {
     VMM_OK = 0,
     VMM_EINVAL = -1,   /* bad argument or configuration */
@@ -51,5 +55,9 @@ VMM_API int vmm_err_set(vmm_err_t *e, int code, const char *file, uint64_t line,
 
 /* Format `e` as "file:line: msg" / "file: byte N: msg" into buf. */
 VMM_API void vmm_err_format(const vmm_err_t *e, char *buf, size_t len);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

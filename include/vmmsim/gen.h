@@ -14,6 +14,10 @@
 #include "error.h"
 #include "trace.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 typedef struct vmm_gen vmm_gen_t;
 
 /* Parse `spec` and create a generator. On failure returns VMM_EINVAL (or
@@ -32,5 +36,9 @@ VMM_API void vmm_gen_destroy(vmm_gen_t *g);
 /* Pattern names, NULL-terminated, and a help text listing keys. */
 VMM_API const char *const *vmm_gen_patterns(void);
 VMM_API const char *vmm_gen_help(void);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

@@ -33,12 +33,24 @@
 #include "balance.h"
 #include "mrc.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 /* "compressed", "ssd", "disk", "swap" (VMM_TIER_* in vmmsim.h). */
 VMM_API const char *vmm_tier_name(int tier);
 
 typedef struct vmm_host_opts {
     int alone;              /* also run each VM alone with all its memory (slowdown); default 1 */
     uint64_t limit;         /* stop each source after this many records; 0 = all */
+    /* Progress, or NULL (default): called from the main loop once per
+     * period with the simulated time reached and the page references
+     * simulated so far (all VMs); the runs of each VM alone start again
+     * from time 0. The length of a run is not known in simulated time; the
+     * records of the scenario's sources are (vmm_gen_length, the files'
+     * sizes against vmm_trace_bytes_read). */
+    void (*progress)(void *arg, double sim_ns, uint64_t refs);
+    void *progress_arg;
 } vmm_host_opts_t;
 
 VMM_API void vmm_host_opts_default(vmm_host_opts_t *o);
@@ -117,5 +129,9 @@ VMM_API int vmm_host_report_json(FILE *f, const vmm_scenario_t *sc, const vmm_ho
 VMM_API int vmm_host_alloc_csv(FILE *f, const vmm_host_result_t *r);
 /* Balancer log: t_ms,period,from,to,pages,reason,benefit */
 VMM_API int vmm_host_log_csv(FILE *f, const vmm_host_result_t *r);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

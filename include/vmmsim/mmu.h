@@ -13,6 +13,10 @@
 #include <stddef.h>
 #include "error.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 #define VMM_PT_NONE UINT32_MAX
 
 typedef struct vmm_pt_cfg {
@@ -68,6 +72,7 @@ typedef struct vmm_tlb {
     uint32_t clock;
     uint32_t cur_asid;
     uint64_t hits, misses, flushes, invalidations;
+    struct vmm_tlb_index *index; /* private: O(1) lookup and replacement for many ways */
 } vmm_tlb_t;
 
 /* Set up `t` (caller-owned) for cfg. Returns 0, VMM_EINVAL (entries not a
@@ -84,5 +89,9 @@ VMM_API void vmm_tlb_invalidate(vmm_tlb_t *t, uint32_t asid, uint64_t vpn);
 VMM_API void vmm_tlb_switch(vmm_tlb_t *t, uint32_t asid);
 /* Parse "64" or "64:4" (entries[:ways]). Returns 0 or VMM_EINVAL. */
 VMM_API int vmm_tlb_parse(const char *s, vmm_tlb_cfg_t *cfg);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

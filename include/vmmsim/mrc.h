@@ -19,6 +19,10 @@
 #include <stddef.h>
 #include "error.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 /* A curve: misses[i] is the number of misses (cold misses included) with
  * frames[i] frames, for ascending frames[]. Every point is computed by the
  * builder, none interpolated. Sampled builders scale their counts back to
@@ -179,5 +183,9 @@ VMM_API void vmm_mrc_split_fini(vmm_mrc_split_t *s);
 VMM_API int vmm_mrc_run(const struct vmm_source_spec *src, uint32_t page_size,
                         vmm_mrc_builder_t *b, size_t n, vmm_mrc_split_t *split,
                         uint64_t *refs_out, vmm_err_t *err);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

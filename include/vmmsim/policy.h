@@ -52,6 +52,10 @@
 #include <stddef.h>
 #include "error.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 #define VMM_NEVER UINT64_MAX    /* next_use of a page not referenced again */
 #define VMM_NOFRAME UINT32_MAX
 
@@ -189,5 +193,9 @@ VMM_API int vmm_params_get_range(const char *params, const char *policy, const c
 /* Check that every key in `params` is in the NULL-terminated `known` list. */
 VMM_API int vmm_params_check(const char *params, const char *const *known,
                              const char *policy, vmm_err_t *err);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

@@ -26,6 +26,10 @@
 #include <stdio.h>
 #include "error.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 #define VMM_SCN_MAX_NODES 64    /* NUMA nodes */
 #define VMM_SCN_MAX_PCPUS 256   /* physical CPUs (affinity is a bit mask) */
 #define VMM_SCN_MAX_TLB 4       /* TLB levels */
@@ -224,5 +228,9 @@ VMM_API void vmm_scenario_destroy(vmm_scenario_t *sc);
  * overcommitted host, as INI text. Static; load it with
  * vmm_scenario_load_string(vmm_scenario_demo_text(), "demo", ...). */
 VMM_API const char *vmm_scenario_demo_text(void);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

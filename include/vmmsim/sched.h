@@ -29,6 +29,10 @@
 #include <stddef.h>
 #include "error.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 #ifndef VMM_NONE
 #define VMM_NONE UINT32_MAX          /* no vCPU / no pCPU */
 #endif
@@ -161,5 +165,9 @@ VMM_API int vmm_sched_set_affinity(vmm_sched_t *s, uint32_t vcpu, uint64_t affin
 
 /* The scheduler's ops. */
 VMM_API const vmm_sched_ops *vmm_sched_get_ops(const vmm_sched_t *s);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

@@ -12,6 +12,10 @@
 #include <stddef.h>
 #include "error.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 enum vmm_op {
     VMM_OP_READ = 0,
     VMM_OP_WRITE = 1,   /* lackey S and M: one reference that writes */
@@ -98,6 +102,11 @@ VMM_API uint32_t vmm_trace_page_size(const vmm_trace_t *t);
 /* Close the reader and free it. NULL is a no-op. */
 VMM_API void vmm_trace_close(vmm_trace_t *t);
 
+/* Bytes read so far from trace files and stdin by every reader of this
+ * process (compressed bytes for zstd): with the files' sizes, the share of
+ * the input done, for progress displays. Safe to call from any thread. */
+VMM_API uint64_t vmm_trace_bytes_read(void);
+
 /* --- writing --------------------------------------------------------- */
 
 typedef struct vmm_trace_writer vmm_trace_writer_t;
@@ -107,7 +116,8 @@ typedef struct vmm_trace_writer vmm_trace_writer_t;
  * way). Output goes to a temporary file renamed into place by
  * vmm_trace_writer_close(), so a file is written whole or not at all.
  * `page_size` goes into the binary header and converts addresses for the
- * page-number formats (pages, vscsi). */
+ * page-number formats (pages, vscsi): 0 (4096) or a power of two from 512
+ * to 1G, else VMM_EINVAL. */
 VMM_API int vmm_trace_writer_open(const char *path, const char *format, uint32_t page_size,
                                   vmm_trace_writer_t **out, vmm_err_t *err);
 
@@ -134,5 +144,9 @@ VMM_API const char *const *vmm_trace_formats(void);
 
 /* The formats that can be written, NULL-terminated; static. */
 VMM_API const char *const *vmm_trace_writable(void);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

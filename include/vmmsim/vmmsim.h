@@ -32,6 +32,10 @@
 #include "mrc.h"
 #include "stage.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 #define VMM_VERSION "0.1.0"
 #define VMM_JSON_SCHEMA 1
 
@@ -263,6 +267,10 @@ typedef struct vmm_run_info vmm_run_info_t;
  * or reference. */
 VMM_API int vmm_run(vmm_t *m, const vmm_source_spec_t *src, vmm_run_info_t *info,
                     vmm_err_t *err);
+
+#ifdef __cplusplus
+}
+#endif
 
 #include "report.h"
 #include "host.h"

@@ -35,6 +35,18 @@ int cli_fail(int code, const vmm_err_t *err);
  * after printing why. */
 int cli_write_file(const char *path, int (*fn)(FILE *f, const void *arg), const void *arg);
 
+/* An output file option: its name ("--json") and the path given (NULL:
+ * not given). */
+typedef struct cli_output {
+    const char *opt;
+    const char *path;
+} cli_output_t;
+
+/* Before any work: every output given can be created (its directory exists
+ * and is writable, it is not a directory) and at most one is "-" (stdout).
+ * 0, or EXIT_USAGE after printing which and why. */
+int cli_check_outputs(const char *cmd, const cli_output_t *outs, size_t n);
+
 /* Parse numbers with optional suffixes. `what` names the option for the
  * error message. Return 0 or EXIT_USAGE after printing the error. */
 int cli_u64(const char *s, const char *what, uint64_t *out);
@@ -42,10 +54,12 @@ int cli_size(const char *s, const char *what, uint64_t *out);     /* K/M/G = 2^1
 int cli_u32(const char *s, const char *what, uint32_t *out);      /* a count up to 2^32-1 */
 int cli_count(const char *s, const char *what, uint64_t *out);    /* K/M/G = 10^3.. */
 int cli_ns(const char *s, const char *what, double *out);         /* ns/us/ms/s, default ns */
+/* A page size: a power of two from 512 to 1G, with K/M/G. */
+int cli_page_size(const char *s, const char *what, uint32_t *out);
 /* "tlb=1,mem=100,minor=1us,major=1ms,swapout=0" */
 int cli_latency(const char *s, vmm_latency_t *lat);
 
-/* Progress line on stderr (records so far). */
-void cli_progress(void *arg, uint64_t records);
+/* From a signal handler: erase a progress line being drawn (progress.c). */
+void cli_progress_abort(void);
 
 #endif

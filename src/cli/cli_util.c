@@ -1,5 +1,6 @@
 /* Shared CLI helpers: error reporting and number parsing with units. */
 #include "cli.h"
+#include "progress.h"
 #include <ctype.h>
 #include <errno.h>
 #include <math.h>
@@ -12,6 +13,7 @@
 
 int cli_usage_error(const char *fmt, ...)
 {
+    cli_progress_stop();   /* the message gets a line of its own */
     va_list ap;
     va_start(ap, fmt);
     fputs("vmmsim: ", stderr);
@@ -23,6 +25,7 @@ int cli_usage_error(const char *fmt, ...)
 
 int cli_fail(int code, const vmm_err_t *err)
 {
+    cli_progress_stop();
     char buf[1024];
     vmm_err_format(err, buf, sizeof buf);
     fprintf(stderr, "vmmsim: %s\n", buf[0] ? buf : vmm_strerror(code));
@@ -115,6 +118,18 @@ int cli_u32(const char *s, const char *what, uint32_t *out)
     return 0;
 }
 
+int cli_page_size(const char *s, const char *what, uint32_t *out)
+{
+    uint64_t v;
+    if (cli_size(s, what, &v))
+        return EXIT_USAGE;
+    if (v < 512 || v > (1u << 30) || (v & (v - 1)))
+        return cli_usage_error("%s: expected a power of two from 512 to 1G (4096, 2M...), got '%s'",
+                               what, s);
+    *out = (uint32_t)v;
+    return 0;
+}
+
 int cli_ns(const char *s, const char *what, double *out)
 {
     static const char *const u[] = {"ns", "us", "ms", "s", NULL};
@@ -156,11 +171,24 @@ int cli_latency(const char *s, vmm_latency_t *lat)
     return 0;
 }
 
-void cli_progress(void *arg, uint64_t records)
+int cli_check_outputs(const char *cmd, const cli_output_t *outs, size_t n)
 {
-    (void)arg;
-    fprintf(stderr, "\r%llu records...", (unsigned long long)records);
-    fflush(stderr);
+    const char *first_stdout = NULL;
+    for (size_t i = 0; i < n; i++) {
+        if (!outs[i].path)
+            continue;
+        if (!strcmp(outs[i].path, "-")) {
+            if (first_stdout)
+                return cli_usage_error("%s: %s - and %s - would both write to stdout; give "
+                                       "one of them a file name", cmd, first_stdout, outs[i].opt);
+            first_stdout = outs[i].opt;
+            continue;
+        }
+        vmm_err_t err;
+        if (vmm_output_check(outs[i].path, &err))
+            return cli_usage_error("%s %s: %s", outs[i].opt, outs[i].path, err.msg);
+    }
+    return 0;
 }
 
 int cli_write_file(const char *path, int (*fn)(FILE *f, const void *arg), const void *arg)

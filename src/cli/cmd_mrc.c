@@ -2,7 +2,9 @@
  * several against the exact curve (--compare). Output: a summary on
  * stdout, --csv (frames,miss_ratio,misses), --json, --plot (gnuplot). */
 #include "cli.h"
+#include "budget.h"
 #include "plot.h"
+#include "progress.h"
 #include "vmmsim/mrc.h"
 #include <getopt.h>
 #include <jansson.h>
@@ -54,17 +56,22 @@ static const char mrc_help[] =
     "                        miss_ratio_hi,trusted (- = stdout)\n"
     "      --json FILE       the curve and summary as JSON (- = stdout)\n"
     "      --plot FILE       plot the curve(s) with gnuplot (.svg or .png)\n"
+    "      --progress        progress on stderr even when it is not a terminal\n"
+    "  -q, --quiet           no summary on stdout, no progress\n"
     "  -h, --help            this help\n"
     "\n"
     "Every method but patent reads the trace once per method (mini without --max-frames\n"
     "or --rate once more, to count the pages); patent runs the whole simulator (TLB,\n"
     "page table, frames with -a/--policy... defaults of vmmsim sim).\n"
+    "Output files are written whole or not at all; at most one of them can be -.\n"
+    "\n"
     "Exit status: 0 success, 1 runtime failure, 2 bad usage or bad input.\n";
 
 #define MAX_METHODS 8
 
 enum { M_METHOD = 4000, M_RATE, M_MAXPAGES, M_POLICY, M_PARAMS, M_STEP, M_MAXFRAMES, M_SEED,
-       M_TARGET, M_COMPARE, M_CSV, M_JSON, M_PLOT, M_DATAONLY, M_PERIOD, M_SCAN, M_PERPROC };
+       M_TARGET, M_COMPARE, M_CSV, M_JSON, M_PLOT, M_DATAONLY, M_PERIOD, M_SCAN, M_PERPROC,
+       M_PROGRESS };
 
 typedef struct mrc_job {
     vmm_source_spec_t src;
@@ -74,6 +81,7 @@ typedef struct mrc_job {
     double period_ns;    /* patent */
     int scan;            /* patent */
     int per_process;     /* also a curve per address space */
+    int progress, quiet; /* --progress, -q */
     const char *methods[MAX_METHODS];
     int nmethods;
     const char *csv, *json, *plot;
@@ -168,11 +176,12 @@ static int parse_args(mrc_job_t *j, int argc, char **argv)
         {"csv", required_argument, 0, M_CSV}, {"json", required_argument, 0, M_JSON},
         {"plot", required_argument, 0, M_PLOT}, {"period", required_argument, 0, M_PERIOD},
         {"scan", no_argument, 0, M_SCAN}, {"per-process", no_argument, 0, M_PERPROC},
+        {"progress", no_argument, 0, M_PROGRESS}, {"quiet", no_argument, 0, 'q'},
         {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
     const char *method = "exact";
     int c, rc = 0;
     optind = 1;
-    while (!rc && (c = getopt_long(argc, argv, "t:f:p:n:h", longopts, NULL)) != -1) {
+    while (!rc && (c = getopt_long(argc, argv, "t:f:p:n:qh", longopts, NULL)) != -1) {
         switch (c) {
         case 't': j->src.trace = optarg; break;
         case 'f': j->src.topts.format = optarg; break;
@@ -195,6 +204,8 @@ static int parse_args(mrc_job_t *j, int argc, char **argv)
         case M_PERIOD: rc = cli_ns(optarg, "--period", &j->period_ns); break;
         case M_SCAN: j->scan = 1; break;
         case M_PERPROC: j->per_process = 1; break;
+        case M_PROGRESS: j->progress = 1; break;
+        case 'q': j->quiet = 1; break;
         case 'h': fputs(mrc_help, stdout); return -1;
         default: rc = cli_usage_error("mrc: unknown option (see vmmsim mrc --help)");
         }
@@ -211,6 +222,12 @@ static int parse_args(mrc_job_t *j, int argc, char **argv)
         return cli_usage_error("--policy: unknown policy '%s'", j->cfg.policy);
     if (j->page_size < 512 || j->page_size > (1u << 30) || (j->page_size & (j->page_size - 1)))
         return cli_usage_error("--page-size: expected a power of two from 512 to 1G");
+    /* every output can be written, before any work */
+    cli_output_t outs[] = {{"--csv", j->csv}, {"--json", j->json}};
+    if (cli_check_outputs("mrc", outs, sizeof outs / sizeof outs[0]))
+        return EXIT_USAGE;
+    if (j->plot && (rc = plot_check(j->plot)))
+        return rc;
     /* exact first when comparing (the reference, and it sizes the others),
      * then the chosen method, then the rest, each once */
     const char *first = method_name(method);
@@ -230,6 +247,14 @@ static int parse_args(mrc_job_t *j, int argc, char **argv)
     }
     memcpy(j->methods, all, (size_t)k * sizeof *all);
     j->nmethods = k;
+    /* methods whose state --max-frames sizes up front (mini): refuse what
+     * cannot fit before any work */
+    for (int i = 0; i < k && j->cfg.max_frames; i++) {
+        char what[64];
+        snprintf(what, sizeof what, "--method %s --max-frames %u", all[i], j->cfg.max_frames);
+        if (strcmp(all[i], PATENT) && cli_budget_mrc(vmm_mrc_find(all[i]), &j->cfg, what))
+            return EXIT_USAGE;
+    }
     j->src.topts.page_size = (uint32_t)j->page_size;
     return 0;
 }
@@ -699,17 +724,22 @@ int cmd_mrc(int argc, char **argv)
     }
     mrc_result_t res[MAX_METHODS] = {{0}};
     int n = 0;
+    if (cli_progress_init(j.progress, j.quiet)) {
+        cli_progress_source(&j.src, (unsigned)j.nmethods);
+        cli_progress_start();
+    }
     for (; n < j.nmethods && !rc; n++) {
         vmm_mrc_cfg_t cfg;
         res[n].method = j.methods[n];
         if (!(rc = job_sizes(&j, res, n, res[n].method, &cfg)))
             rc = build(&j, &cfg, &res[n], NULL);
     }
+    cli_progress_stop();
     for (int i = 0; !rc && i < n; i++)
         warn_curve(res[i].method, &res[i].curve);
     if (!rc) {
         int to_stdout = (j.csv && !strcmp(j.csv, "-")) || (j.json && !strcmp(j.json, "-"));
-        if (!to_stdout)
+        if (!to_stdout && !j.quiet)
             print_summary(&j, res, n);
         if (j.csv)
             rc = write_csv(j.csv, &res[primary_index(&j, res, n)]);

@@ -6,7 +6,8 @@
 int cmd_policies(int argc, char **argv)
 {
     if (argc > 1 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))) {
-        puts("usage: vmmsim policies\n\nList the replacement policies and page-table kinds.");
+        puts("usage: vmmsim policies\n\nList the replacement policies and page-table kinds.\n\n"
+             "Exit status: 0 success, 1 runtime failure, 2 bad usage or bad input.");
         return EXIT_OK;
     }
     if (argc > 1)

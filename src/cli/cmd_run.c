@@ -4,6 +4,7 @@
  * a text report on stdout, --json, and the allocation and balancer-log time
  * series as CSV (docs/json-schema.md, "host report"). */
 #include "cli.h"
+#include "progress.h"
 #include "vmmsim/host.h"
 #include <getopt.h>
 #include <stdio.h>
@@ -34,7 +35,8 @@ static const char run_help[] =
     "                         t_ms,vm,alloc_pages,resident_pages,active,miss_ratio\n"
     "      --log-csv FILE     the balancer's decisions:\n"
     "                         t_ms,period,from,to,pages,reason,benefit\n"
-    "  -q, --quiet            no text report on stdout\n"
+    "      --progress         progress on stderr even when it is not a terminal\n"
+    "  -q, --quiet            no text report on stdout, no progress\n"
     "  -h, --help             this help\n"
     "\n"
     "Output files are written whole or not at all. The text report goes to stdout\n"
@@ -42,14 +44,15 @@ static const char run_help[] =
     "\n"
     "Exit status: 0 success, 1 runtime failure, 2 bad usage or bad input.\n";
 
-enum { R_SET = 5000, R_JSON, R_ALLOC_CSV, R_LOG_CSV, R_NO_ALONE, R_LIMIT, R_PRINT_DEMO, R_KEYS };
+enum { R_SET = 5000, R_JSON, R_ALLOC_CSV, R_LOG_CSV, R_NO_ALONE, R_LIMIT, R_PRINT_DEMO, R_KEYS,
+       R_PROGRESS };
 
 typedef struct run_job {
     const char *file;           /* scenario file, or NULL for the demo */
     const char **sets;          /* --set overrides, in order (point into argv) */
     int nsets;
     const char *json, *alloc_csv, *log_csv;
-    int quiet, print_demo, keys;
+    int quiet, print_demo, keys, progress;
     vmm_host_opts_t opts;
 } run_job_t;
 
@@ -63,6 +66,7 @@ static int parse_args(run_job_t *j, int argc, char **argv)
         {"log-csv", required_argument, 0, R_LOG_CSV}, {"no-alone", no_argument, 0, R_NO_ALONE},
         {"limit", required_argument, 0, R_LIMIT}, {"print-demo", no_argument, 0, R_PRINT_DEMO},
         {"keys", no_argument, 0, R_KEYS}, {"quiet", no_argument, 0, 'q'},
+        {"progress", no_argument, 0, R_PROGRESS},
         {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
     int c, rc = 0;
     optind = 1;
@@ -77,6 +81,7 @@ static int parse_args(run_job_t *j, int argc, char **argv)
         case R_PRINT_DEMO: j->print_demo = 1; break;
         case R_KEYS: j->keys = 1; break;
         case 'q': j->quiet = 1; break;
+        case R_PROGRESS: j->progress = 1; break;
         case 'h': fputs(run_help, stdout); return -1;
         default: rc = cli_usage_error("run: unknown option (see vmmsim run --help)");
         }
@@ -88,13 +93,9 @@ static int parse_args(run_job_t *j, int argc, char **argv)
     if (optind < argc)
         return cli_usage_error("run: unexpected argument '%s' (one scenario file at most)",
                                argv[optind]);
-    int to_stdout = 0;
-    const char *outs[] = {j->json, j->alloc_csv, j->log_csv};
-    for (size_t i = 0; i < sizeof outs / sizeof outs[0]; i++)
-        to_stdout += outs[i] && !strcmp(outs[i], "-");
-    if (to_stdout > 1)
-        return cli_usage_error("run: only one of --json, --alloc-csv, --log-csv can be - (stdout)");
-    return 0;
+    cli_output_t outs[] = {{"--json", j->json}, {"--alloc-csv", j->alloc_csv},
+                           {"--log-csv", j->log_csv}};
+    return cli_check_outputs("run", outs, sizeof outs / sizeof outs[0]);
 }
 
 /* The scenario: the file or the demo, then every --set in order. */
@@ -111,6 +112,35 @@ static int load(const run_job_t *j, vmm_scenario_t **sc)
             vmm_scenario_destroy(*sc);
             *sc = NULL;
             return cli_fail(rc, &err);
+        }
+    }
+    return 0;
+}
+
+/* Open every trace the VMs will read, before the run: a missing or
+ * unreadable trace, or one in no known format, is reported with the VM, and
+ * the scenario line that names it. 0 or the exit status. */
+static int check_traces(const vmm_scenario_t *sc)
+{
+    for (uint32_t i = 0; i < sc->nvms; i++) {
+        const vmm_vm_spec_t *vm = &sc->vms[i];
+        for (uint32_t k = 0; k < vm->nsources; k++) {
+            const vmm_scn_source_t *src = &vm->sources[k];
+            if (src->kind != VMM_SRC_TRACE)
+                continue;
+            vmm_trace_opts_t o = {.format = strcmp(vm->format, "auto") ? vm->format : NULL,
+                                  .page_size = sc->host.page_size};
+            vmm_trace_t *t;
+            vmm_err_t err, where;
+            int rc = vmm_trace_open(src->text, &o, &t, &err);
+            if (!rc) {
+                vmm_trace_close(t);
+                continue;
+            }
+            char why[sizeof err.msg + sizeof err.file + 32];
+            vmm_err_format(&err, why, sizeof why);
+            vmm_err_set(&where, rc, sc->file, src->line, -1, "[vm %s] trace: %s", vm->name, why);
+            return cli_fail(rc, &where);
         }
     }
     return 0;
@@ -172,7 +202,8 @@ int cmd_run(int argc, char **argv)
     }
 
     vmm_scenario_t *sc = NULL;
-    if ((rc = load(&j, &sc))) {
+    if ((rc = load(&j, &sc)) || (rc = check_traces(sc))) {
+        vmm_scenario_destroy(sc);
         free(j.sets);
         return rc;
     }
@@ -180,7 +211,12 @@ int cmd_run(int argc, char **argv)
     vmm_err_t err;
     vmm_err_clear(&err);
     memset(&res, 0, sizeof res);
+    if (cli_progress_init(j.progress, j.quiet)) {
+        cli_progress_scenario(sc, &j.opts);
+        cli_progress_start();
+    }
     int code = vmm_host_run(sc, &j.opts, &res, &err);
+    cli_progress_stop();
     if (code) {
         rc = cli_fail(code, &err);
     } else {

@@ -4,6 +4,7 @@
  * --pt-type -n --seed -o --csv -q -V -D) so its users can switch, plus
  * --frames, --policy and the rest of ours. */
 #include "cli.h"
+#include "progress.h"
 #include "sim_opts.h"
 #include <getopt.h>
 #include <stdio.h>
@@ -24,13 +25,18 @@ static const char sim_help[] =
     "  -o, --json FILE      write the JSON report (docs/json-schema.md); - = stdout\n"
     "      --csv FILE       write per-process counters as CSV; - = stdout\n"
     "      --timing         include host time and throughput (not deterministic)\n"
-    "  -q, --quiet          no summary on stdout\n"
-    "  -V, --verbose        progress on stderr (also -D)\n"
+    "  -q, --quiet          no summary on stdout, no progress\n"
+    "      --progress       progress on stderr even when it is not a terminal (a line\n"
+    "                       every few seconds); shown anyway on a terminal\n"
+    "  -V, --verbose        the same as --progress (also -D, as in the seed simulator)\n"
     "  -h, --help           this help\n"
+    "\n"
+    "\n"
+    "Output files are written whole or not at all; at most one of them can be -.\n"
     "\n"
     "Exit status: 0 success, 1 runtime failure, 2 bad usage or bad input.\n";
 
-enum { OPT_CSV = 1000, OPT_TIMING };
+enum { OPT_CSV = 1000, OPT_TIMING, OPT_PROGRESS };
 
 static double now_seconds(void)
 {
@@ -66,7 +72,8 @@ int cmd_sim(int argc, char **argv)
     static const struct option extra[] = {
         {"json", required_argument, 0, 'o'}, {"csv", required_argument, 0, OPT_CSV},
         {"timing", no_argument, 0, OPT_TIMING}, {"quiet", no_argument, 0, 'q'},
-        {"verbose", no_argument, 0, 'V'}, {"help", no_argument, 0, 'h'},
+        {"verbose", no_argument, 0, 'V'}, {"progress", no_argument, 0, OPT_PROGRESS},
+        {"help", no_argument, 0, 'h'},
     };
     struct option longopts[64];
     sim_opts_longopts(longopts, extra, sizeof extra / sizeof extra[0]);
@@ -78,7 +85,7 @@ int cmd_sim(int argc, char **argv)
         case OPT_CSV: csv = optarg; break;
         case OPT_TIMING: timing = 1; break;
         case 'q': quiet = 1; break;
-        case 'V': case 'D': verbose = 1; break;
+        case 'V': case 'D': case OPT_PROGRESS: verbose = 1; break;
         case 'h': fputs(sim_help, stdout); return EXIT_OK;
         default:
             if (sim_opts_parse(&so, c, optarg))
@@ -87,23 +94,28 @@ int cmd_sim(int argc, char **argv)
     }
     if (optind < argc)
         return cli_usage_error("sim: unexpected argument '%s' (see vmmsim sim --help)", argv[optind]);
-    if (sim_opts_finish(&so))
+    cli_output_t outs[] = {{"--json", json}, {"--csv", csv}};
+    if (cli_check_outputs("sim", outs, sizeof outs / sizeof outs[0]))
         return EXIT_USAGE;
-    if (verbose || (isatty(2) && !quiet))
-        so.src.progress = cli_progress;
+    int rc = sim_opts_finish(&so);
+    if (rc)
+        return rc;
 
     vmm_err_t err;
     vmm_err_clear(&err);
     vmm_t *m;
-    int rc = vmm_create(&so.cfg, &m, &err);
+    rc = vmm_create(&so.cfg, &m, &err);
     if (rc)
         return cli_fail(rc, &err);
     vmm_run_info_t info;
+    if (cli_progress_init(verbose, quiet)) {
+        cli_progress_source(&so.src, vmm_needs_prepass(m) ? 2 : 1);
+        cli_progress_start();
+    }
     double t0 = now_seconds();
     rc = vmm_run(m, &so.src, &info, &err);
     double wall = now_seconds() - t0;
-    if (so.src.progress)
-        fputs("\r\033[K", stderr);
+    cli_progress_stop();
     if (rc) {
         vmm_destroy(m);
         return cli_fail(rc, &err);

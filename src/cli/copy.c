@@ -1,7 +1,9 @@
 /* Trace copying for gen and convert; see copy.h. */
 #include "copy.h"
+#include "progress.h"
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #define COPY_BATCH 4096
 
@@ -55,6 +57,8 @@ static int copy(input *in, const vmm_source_spec_t *src, uint32_t page_size, con
             break;
         }
         done += (uint64_t)got;
+        if (src->progress)
+            src->progress(src->progress_arg, done);
         rc = vmm_trace_write(w, buf, (size_t)got, err);
     }
     if (w) {
@@ -78,12 +82,15 @@ int cli_copy(const vmm_source_spec_t *src, const char *out, const char *fmt, uin
     vmm_err_clear(&err);
     input in = {0};
     int rc = vmm_source_open(&in.s, src, &err);
-    if (rc)
+    if (rc) {
+        cli_progress_stop();
         return cli_fail(rc, &err);
-    if (vmm_source_page_size(&in.s))
-        page_size = vmm_source_page_size(&in.s);
+    }
+    if (!page_size)   /* not given: the input's (a bin header's), else 4096 */
+        page_size = vmm_source_page_size(&in.s) ? vmm_source_page_size(&in.s) : 4096;
     rc = copy(&in, src, page_size, out, fmt, &err);
     vmm_source_close(&in.s);
+    cli_progress_stop();
     return rc ? cli_fail(rc, &err) : EXIT_OK;
 }
 
@@ -94,11 +101,34 @@ int cli_copy_merged(const vmm_source_spec_t *src, const char *const *paths, size
     vmm_err_clear(&err);
     input in = {0};
     int rc = vmm_trace_open_merged(paths, n, &src->topts, &in.merged, &err);
-    if (rc)
+    if (rc) {
+        cli_progress_stop();
         return cli_fail(rc, &err);
-    if (vmm_trace_page_size(in.merged))
-        page_size = vmm_trace_page_size(in.merged);
+    }
+    if (!page_size)
+        page_size = vmm_trace_page_size(in.merged) ? vmm_trace_page_size(in.merged) : 4096;
     rc = copy(&in, src, page_size, out, fmt, &err);
     vmm_trace_close(in.merged);
+    cli_progress_stop();
     return rc ? cli_fail(rc, &err) : EXIT_OK;
+}
+
+const char *cli_format_of_name(const char *path)
+{
+    const char *base = strrchr(path, '/');
+    base = base ? base + 1 : path;
+    size_t n = strlen(base);
+    if (n > 4 && !strcasecmp(base + n - 4, ".zst"))
+        n -= 4;
+    const char *dot = NULL;
+    for (size_t i = 0; i < n; i++)
+        if (base[i] == '.')
+            dot = base + i;
+    if (!dot || dot == base)
+        return NULL;
+    size_t el = n - (size_t)(dot + 1 - base);
+    for (const char *const *f = vmm_trace_formats(); *f; f++)
+        if (strlen(*f) == el && !strncasecmp(dot + 1, *f, el))
+            return *f;
+    return NULL;
 }

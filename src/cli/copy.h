@@ -15,4 +15,10 @@ int cli_copy(const vmm_source_spec_t *src, const char *out, const char *fmt, uin
 int cli_copy_merged(const vmm_source_spec_t *src, const char *const *paths, size_t n,
                     const char *out, const char *fmt, uint32_t page_size);
 
+/* The trace format an output named `path` asks for by its extension (after
+ * any .zst, .gz or .xz): "x.vmm" -> "vmm", "x.bin.zst" -> "bin", one of the
+ * names vmm_trace_formats() lists; NULL when the name says none ("-",
+ * "x.dat"). */
+const char *cli_format_of_name(const char *path);
+
 #endif

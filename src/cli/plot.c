@@ -6,7 +6,9 @@
 #include "plot.h"
 #include "cli.h"
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/wait.h>
@@ -85,6 +87,43 @@ static void write_script(FILE *g, const char *tmp, const char *term, const char 
     fputs("\nset output\n", g);
 }
 
+/* An executable `name` in a directory of $PATH. */
+static int on_path(const char *name)
+{
+    const char *path = getenv("PATH");
+    if (!path || !*path)
+        path = "/usr/bin:/bin";
+    for (const char *p = path;;) {
+        const char *end = strchr(p, ':');
+        size_t len = end ? (size_t)(end - p) : strlen(p);
+        char full[4096];
+        if (snprintf(full, sizeof full, "%.*s/%s", (int)len, len ? p : ".", name) <
+                (int)sizeof full &&
+            access(full, X_OK) == 0)
+            return 1;
+        if (!end)
+            return 0;
+        p = end + 1;
+    }
+}
+
+int plot_check(const char *path)
+{
+    if (!terminal_for(path))
+        return cli_usage_error("--plot %s: expected a .svg or .png file name", path);
+    cli_output_t out = {"--plot", path};
+    if (!strcmp(path, "-"))
+        return cli_usage_error("--plot: expected a file name, not -");
+    if (cli_check_outputs("mrc", &out, 1))
+        return EXIT_USAGE;
+    if (!on_path("gnuplot")) {
+        fprintf(stderr, "vmmsim: --plot %s: gnuplot is not on PATH (install gnuplot-nox, or "
+                        "make deps as root)\n", path);
+        return EXIT_RUNTIME;
+    }
+    return 0;
+}
+
 int plot_mrc(const char *path, const char *title, const plot_series_t *s, int n)
 {
     const char *term = terminal_for(path);
@@ -98,8 +137,13 @@ int plot_mrc(const char *path, const char *title, const plot_series_t *s, int n)
         fprintf(stderr, "vmmsim: --plot: cannot run gnuplot: %s\n", strerror(errno));
         return EXIT_RUNTIME;
     }
+    /* gnuplot dying early must be an error here, not SIGPIPE */
+    struct sigaction ign = {.sa_handler = SIG_IGN}, old;
+    sigemptyset(&ign.sa_mask);
+    sigaction(SIGPIPE, &ign, &old);
     write_script(g, tmp, term, title, s, n);
     int st = pclose(g);
+    sigaction(SIGPIPE, &old, NULL);
     if (st != 0 || access(tmp, F_OK) != 0) {
         unlink(tmp);
         fprintf(stderr, "vmmsim: --plot %s: gnuplot failed (is it installed? make deps)\n", path);

@@ -11,7 +11,7 @@ typedef struct sim_opts {
     vmm_config_t cfg;
     vmm_source_spec_t src;
     uint64_t ram_mb, frames, swap_mb, vspace_mb;
-    int have_frames, have_swap, have_vspace;
+    int have_frames, have_swap, have_vspace, have_page, have_ram, have_policy;
 } sim_opts_t;
 
 #define SIM_OPTS_SHORT "t:f:r:p:s:v:a:T:n:"
@@ -27,7 +27,8 @@ typedef struct sim_opts {
     "memory:\n"                                                                          \
     "  -r, --ram MB         machine memory in MiB (default 64)\n"                        \
     "      --frames N       machine memory in frames (overrides -r)\n"                   \
-    "  -p, --page-size B    page size in bytes (default 4096)\n"                         \
+    "  -p, --page-size B    page size in bytes, a power of two from 512 to 1G (default\n" \
+    "                       4096, or the page size in a bin trace's header)\n"         \
     "  -s, --swap MB        swap size in MiB (default and 0: unlimited)\n"              \
     "  -v, --vspace MB      virtual address space per process in MiB (default: the page\n" \
     "                       table's own, 48 bits for radix4); sizes the page tables\n" \
@@ -57,7 +58,9 @@ void sim_opts_longopts(struct option *out, const struct option *extra, size_t n)
 /* Handle option `c` (returned by getopt_long). 0, or EXIT_USAGE after
  * printing the error (also for an unknown option). */
 int sim_opts_parse(sim_opts_t *so, int c, const char *arg);
-/* Check and derive (frames from -r...). 0 or EXIT_USAGE. */
+/* Check and derive (frames from -r...); opens the trace once to check it
+ * (and take a bin trace's page size). 0, or the exit status after printing
+ * the error. */
 int sim_opts_finish(sim_opts_t *so);
 
 #endif

@@ -417,7 +417,8 @@ static const char help_text[] =
     "  thrashing         pages 0..pages-1 in a cycle (the seed's: more than RAM holds)\n"
     "      pages=512\n"
     "  zipf              rank k (page k-1, or a fixed shuffle with scatter=1) with\n"
-    "                    probability proportional to 1/k^alpha; O(1) alias sampling\n"
+    "                    probability proportional to 1/k^alpha; O(1) sampling in at\n"
+    "                    most 8 MB (alias table, rejection-inversion past 2^20 pages)\n"
     "      alpha=1 pages=all scatter=0\n"
     "  loop (scan)       pages 0, stride, 2*stride, ..., (pages-1)*stride, repeated\n"
     "      pages=1000 stride=1\n"
@@ -429,6 +430,7 @@ static const char help_text[] =
     "      mix:part;part;...  part = pattern[:keys], or (pattern:keys) when it holds ';'\n"
     "      a part of keys only sets n, s, page, burst, w, a for the whole mix,\n"
     "      e.g. mix:n=10M,s=7;zipf:alpha=0.9,pages=1000,p=2;seq:pages=500,weight=3\n"
-    "      component keys: p=1 weight=1 (turn = burst*weight) w a, and the pattern's\n";
+    "      component keys: p=1 weight=1 (turn = burst*weight) w a, and the pattern's\n"
+    "      own keys\n";
 
 const char *vmm_gen_help(void) { return help_text; }

@@ -280,16 +280,20 @@ static int bad_value(const gen_key *k, const char *where, const char *s, size_t 
                    (int)(len > 40 ? 40 : len), s);
 }
 
-static int check_range(const gen_key *k, uint64_t v, const char *where, int64_t at,
-                       vmm_err_t *err)
+/* v (parsed from the text s) within [min, max]; the message gives the
+ * bound in the key's unit (a = MB) and the value as it was written. */
+static int check_range(const gen_key *k, uint64_t v, const char *s, size_t len,
+                       const char *where, int64_t at, vmm_err_t *err)
 {
-    if (v < k->min)
-        return gen_bad(err, at, "%s: %s: must be at least %llu, got %llu", where, k->name,
-                       (unsigned long long)k->min, (unsigned long long)v);
-    if (k->max && v > k->max)
-        return gen_bad(err, at, "%s: %s: must be at most %llu, got %llu", where, k->name,
-                       (unsigned long long)k->max, (unsigned long long)v);
-    return 0;
+    if (v >= k->min && (!k->max || v <= k->max))
+        return 0;
+    uint64_t bound = v < k->min ? k->min : k->max;
+    int in_mb = k->type == GEN_SIZE && k->unit > 1 && bound % k->unit == 0;
+    const char *u = in_mb ? " MB" : k->type == GEN_SIZE ? " bytes" : "";
+    return gen_bad(err, at, "%s: %s: must be at %s %llu%s, got \"%.*s\"", where, k->name,
+                   v < k->min ? "least" : "most",
+                   (unsigned long long)(in_mb ? bound / k->unit : bound), u,
+                   (int)(len > 40 ? 40 : len), s);
 }
 
 static int set_list(const gen_key *k, const char *s, size_t len, void *dst, const char *where,
@@ -309,7 +313,7 @@ static int set_list(const gen_key *k, const char *s, size_t len, void *dst, cons
         size_t to = semi ? (size_t)(semi - s) : len;
         int rc = parse_scaled(s + from, to - from, 1000, 1, &v[j])
                      ? bad_value(k, where, s, len, at, err)
-                     : check_range(k, v[j], where, at + (int64_t)from, err);
+                     : check_range(k, v[j], s + from, to - from, where, at + (int64_t)from, err);
         if (rc) {
             vmm_free(v);
             return rc;
@@ -335,7 +339,7 @@ static int set_integer(const gen_key *k, const char *s, size_t len, uint64_t *ds
                        (int)(len > 40 ? 40 : len), s);
     if (rc)
         return bad_value(k, where, s, len, at, err);
-    if (k->type != GEN_SEED && check_range(k, v, where, at, err))
+    if (k->type != GEN_SEED && check_range(k, v, s, len, where, at, err))
         return VMM_EINVAL;
     *dst = v;
     return 0;

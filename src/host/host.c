@@ -540,6 +540,11 @@ static int run_loop(host_t *h, vmm_err_t *err)
             int rc = host_period(h, h->next_period, err);
             if (rc)
                 return rc;
+            if (h->opts->progress) {
+                vmm_counters_t all;
+                core_sum(&h->k, UINT32_MAX, &all);
+                h->opts->progress(h->opts->progress_arg, h->next_period, all.refs);
+            }
             h->next_period += h->hs->period_ns;
             continue;
         }

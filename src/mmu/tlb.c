@@ -31,7 +31,22 @@
  *
  * Cost: lookups and fills scan one set's tag row, O(ways), and never
  * allocate. Counters: hits and misses (lookups), invalidations (entries
- * dropped by vmm_tlb_invalidate), flushes (switches that emptied it). */
+ * dropped by vmm_tlb_invalidate), flushes (switches that emptied it).
+ *
+ * Many ways (above TLB_SCAN_WAYS, e.g. a fully associative 65536:0): a scan
+ * of 65536 tags per reference made such a run 500 times slower than 64:4,
+ * so those TLBs keep an index instead (struct vmm_tlb_index): an
+ * open-addressing table from tag to entry (linear probing, at most half
+ * full, deletion by backward shift, so no tombstones), and per set a
+ * doubly linked list of its valid entries from oldest to newest (last use
+ * under LRU, fill under FIFO) and a stack of its invalid ones. A lookup is
+ * one probe sequence, a fill takes a free entry or the list's head: O(1)
+ * expected. The victim is the same as the scan's (an invalid way if any,
+ * else the oldest), so hits and misses are identical; which invalid way is
+ * reused differs, which nothing can observe. Indexed TLBs keep no stamps.
+ * Up to TLB_SCAN_WAYS ways the scan stays (the index would only add work
+ * to the common 4- to 16-way sets). Memory: 16 bytes per entry for the scan,
+ * 32 for the index. */
 #include "vmmsim/mmu.h"
 #include "util/alloc.h"
 #include <string.h>
@@ -40,6 +55,17 @@
 #define TLB_ASID_LIMIT ((UINT32_C(1) << 16) - 1)   /* asids below this are tagged */
 #define TLB_NO_ASID UINT32_MAX                      /* before the first switch */
 #define TLB_FIB UINT64_C(0x9E3779B97F4A7C15)        /* 2^64 / golden ratio */
+#define TLB_SCAN_WAYS 16                            /* more ways: indexed */
+#define TLB_NIL UINT32_MAX
+
+struct vmm_tlb_index {
+    uint32_t *slot;          /* hmask + 1 slots: entry + 1, 0 = empty */
+    uint32_t hmask;
+    uint32_t *prev, *next;   /* per entry: its set's order, oldest first; next also
+                                links the invalid entries' stack */
+    uint32_t *head, *tail;   /* per set: oldest and newest valid entry, or TLB_NIL */
+    uint32_t *free_top;      /* per set: top of the invalid entries' stack, or TLB_NIL */
+};
 
 /* Sets and effective ways for (entries, ways); 0 or VMM_EINVAL. */
 static int tlb_geometry(uint32_t entries, uint32_t ways, uint32_t *nsets, uint32_t *nways)
@@ -60,6 +86,100 @@ static int tlb_geometry(uint32_t entries, uint32_t ways, uint32_t *nsets, uint32
     return 0;
 }
 
+/* --- the index of TLBs with many ways ------------------------------------ */
+
+/* Empty every set: no valid entry, all on the invalid stacks (the lowest
+ * way on top, as the scan takes the first invalid way), no slot used. */
+static void tlb_index_reset(vmm_tlb_t *t)
+{
+    struct vmm_tlb_index *ix = t->index;
+    memset(ix->slot, 0, ((size_t)ix->hmask + 1) * sizeof *ix->slot);
+    for (uint32_t s = 0; s < t->nsets; s++) {
+        uint32_t base = s * t->ways;
+        ix->head[s] = ix->tail[s] = TLB_NIL;
+        ix->free_top[s] = base;
+        for (uint32_t w = 0; w < t->ways; w++)
+            ix->next[base + w] = w + 1 < t->ways ? base + w + 1 : TLB_NIL;
+    }
+}
+
+static int tlb_index_init(vmm_tlb_t *t)
+{
+    struct vmm_tlb_index *ix = vmm_calloc(1, sizeof *ix);
+    if (!ix)
+        return VMM_ENOMEM;
+    t->index = ix;
+    size_t n = t->cfg.entries, cap = 2;
+    while (cap < 2 * n)   /* at most half full: short probe sequences */
+        cap *= 2;
+    ix->hmask = (uint32_t)(cap - 1);
+    ix->slot = vmm_malloc(cap * sizeof *ix->slot);
+    ix->prev = vmm_malloc(n * sizeof *ix->prev);
+    ix->next = vmm_malloc(n * sizeof *ix->next);
+    ix->head = vmm_malloc(t->nsets * sizeof *ix->head);
+    ix->tail = vmm_malloc(t->nsets * sizeof *ix->tail);
+    ix->free_top = vmm_malloc(t->nsets * sizeof *ix->free_top);
+    if (!ix->slot || !ix->prev || !ix->next || !ix->head || !ix->tail || !ix->free_top)
+        return VMM_ENOMEM;
+    tlb_index_reset(t);
+    return 0;
+}
+
+static inline uint32_t tlb_home(const struct vmm_tlb_index *ix, uint64_t key)
+{
+    uint64_t h = key * TLB_FIB;
+    return (uint32_t)(h ^ (h >> 32)) & ix->hmask;
+}
+
+/* Slot holding key's entry, or the empty slot where it would go. */
+static inline uint32_t tlb_probe(const vmm_tlb_t *t, uint64_t key)
+{
+    const struct vmm_tlb_index *ix = t->index;
+    uint32_t i = tlb_home(ix, key);
+    while (ix->slot[i] && t->tag[ix->slot[i] - 1] != key)
+        i = (i + 1) & ix->hmask;
+    return i;
+}
+
+/* Empty slot i, moving back the entries after it that probed past it. */
+static void tlb_unslot(vmm_tlb_t *t, uint32_t i)
+{
+    struct vmm_tlb_index *ix = t->index;
+    for (uint32_t j = (i + 1) & ix->hmask; ix->slot[j]; j = (j + 1) & ix->hmask) {
+        uint32_t k = tlb_home(ix, t->tag[ix->slot[j] - 1]);
+        /* j's entry may fill the hole at i unless its home lies in (i, j] */
+        if (((j - k) & ix->hmask) >= ((j - i) & ix->hmask)) {
+            ix->slot[i] = ix->slot[j];
+            i = j;
+        }
+    }
+    ix->slot[i] = 0;
+}
+
+static void tlb_unlink(struct vmm_tlb_index *ix, uint32_t set, uint32_t e)
+{
+    uint32_t p = ix->prev[e], n = ix->next[e];
+    if (p == TLB_NIL)
+        ix->head[set] = n;
+    else
+        ix->next[p] = n;
+    if (n == TLB_NIL)
+        ix->tail[set] = p;
+    else
+        ix->prev[n] = p;
+}
+
+static void tlb_append(struct vmm_tlb_index *ix, uint32_t set, uint32_t e)
+{
+    ix->prev[e] = ix->tail[set];
+    ix->next[e] = TLB_NIL;
+    if (ix->tail[set] == TLB_NIL)
+        ix->head[set] = e;
+    else
+        ix->next[ix->tail[set]] = e;
+    ix->tail[set] = e;
+}
+
 int vmm_tlb_init(vmm_tlb_t *t, const vmm_tlb_cfg_t *cfg)
 {
     memset(t, 0, sizeof *t);
@@ -73,17 +193,19 @@ int vmm_tlb_init(vmm_tlb_t *t, const vmm_tlb_cfg_t *cfg)
     t->cur_asid = TLB_NO_ASID;
     if (!cfg->entries)
         return 0;
-    t->tag = vmm_calloc(cfg->entries, sizeof *t->tag);
-    t->val = vmm_calloc(cfg->entries, sizeof *t->val);
-    /* one spare row of `ways` stamps: scratch for tlb_renumber */
-    t->stamp = vmm_calloc((size_t)cfg->entries + ways, sizeof *t->stamp);
-    if (!t->tag || !t->val || !t->stamp) {
-        vmm_tlb_fini(t);
-        return VMM_ENOMEM;
-    }
     t->nsets = nsets;
     t->ways = ways;
     t->set_mask = nsets - 1;
+    t->tag = vmm_calloc(cfg->entries, sizeof *t->tag);
+    t->val = vmm_calloc(cfg->entries, sizeof *t->val);
+    if (ways > TLB_SCAN_WAYS)
+        rc = tlb_index_init(t);
+    else   /* one spare row of `ways` stamps: scratch for tlb_renumber */
+        t->stamp = vmm_calloc((size_t)cfg->entries + ways, sizeof *t->stamp);
+    if (!t->tag || !t->val || rc || (!t->index && !t->stamp)) {
+        vmm_tlb_fini(t);
+        return VMM_ENOMEM;
+    }
     return 0;
 }
 
@@ -94,6 +216,16 @@ void vmm_tlb_fini(vmm_tlb_t *t)
     vmm_free(t->tag);
     vmm_free(t->val);
     vmm_free(t->stamp);
+    struct vmm_tlb_index *ix = t->index;
+    if (ix) {
+        vmm_free(ix->slot);
+        vmm_free(ix->prev);
+        vmm_free(ix->next);
+        vmm_free(ix->head);
+        vmm_free(ix->tail);
+        vmm_free(ix->free_top);
+        vmm_free(ix);
+    }
     memset(t, 0, sizeof *t);
 }
 
@@ -155,8 +287,39 @@ static inline uint32_t tlb_match(const uint64_t *tag, uint32_t ways, uint64_t ke
     return hit;
 }
 
+/* The indexed paths are out of line, so the scanning ones compile as they
+ * did before the index existed (one more test, predicted not taken). */
+#define TLB_COLD __attribute__((noinline, cold))
+
+static TLB_COLD int tlb_index_lookup(vmm_tlb_t *t, uint32_t asid, uint64_t vpn, uint32_t *val)
+{
+    if (tlb_bypass(t, asid, vpn)) {
+        t->misses++;
+        return 0;
+    }
+    uint64_t key = tlb_key(asid, vpn);
+    struct vmm_tlb_index *ix = t->index;
+    uint32_t e = ix->slot[tlb_probe(t, key)];
+    if (!e) {
+        t->misses++;
+        return 0;
+    }
+    e--;
+    if (t->cfg.policy == VMM_TLB_LRU) {   /* now the newest of its set */
+        uint32_t set = tlb_set(t, vpn);
+        tlb_unlink(ix, set, e);
+        tlb_append(ix, set, e);
+    }
+    if (val)
+        *val = t->val[e];
+    t->hits++;
+    return 1;
+}
+
 int vmm_tlb_lookup(vmm_tlb_t *t, uint32_t asid, uint64_t vpn, uint32_t *val)
 {
+    if (__builtin_expect(t->index != NULL, 0))
+        return tlb_index_lookup(t, asid, vpn, val);
     if (tlb_bypass(t, asid, vpn)) {
         t->misses++;
         return 0;
@@ -203,8 +366,43 @@ static uint32_t tlb_choose(const vmm_tlb_t *t, size_t base, uint64_t key, int *p
     return victim;
 }
 
+static TLB_COLD void tlb_index_fill(vmm_tlb_t *t, uint32_t asid, uint64_t vpn, uint32_t val)
+{
+    if (tlb_bypass(t, asid, vpn))
+        return;
+    uint64_t key = tlb_key(asid, vpn);
+    struct vmm_tlb_index *ix = t->index;
+    uint32_t set = tlb_set(t, vpn), i = tlb_probe(t, key), e = ix->slot[i];
+    if (e) {   /* present: a new value; under LRU also a use */
+        e--;
+        t->val[e] = val;
+        if (t->cfg.policy == VMM_TLB_LRU) {
+            tlb_unlink(ix, set, e);
+            tlb_append(ix, set, e);
+        }
+        return;
+    }
+    e = ix->free_top[set];
+    if (e != TLB_NIL) {
+        ix->free_top[set] = ix->next[e];
+    } else {   /* the oldest goes */
+        e = ix->head[set];
+        tlb_unlink(ix, set, e);
+        tlb_unslot(t, tlb_probe(t, t->tag[e]));
+        i = tlb_probe(t, key);   /* the shift may have moved key's empty slot */
+    }
+    t->tag[e] = key;
+    t->val[e] = val;
+    ix->slot[i] = e + 1;
+    tlb_append(ix, set, e);
+}
+
 void vmm_tlb_fill(vmm_tlb_t *t, uint32_t asid, uint64_t vpn, uint32_t val)
 {
+    if (__builtin_expect(t->index != NULL, 0)) {
+        tlb_index_fill(t, asid, vpn, val);
+        return;
+    }
     if (tlb_bypass(t, asid, vpn))
         return;
     uint64_t key = tlb_key(asid, vpn);
@@ -218,11 +416,31 @@ void vmm_tlb_fill(vmm_tlb_t *t, uint32_t asid, uint64_t vpn, uint32_t val)
     t->stamp[i] = tlb_tick(t);
 }
 
+static TLB_COLD void tlb_index_invalidate(vmm_tlb_t *t, uint64_t vpn, uint64_t key)
+{
+    struct vmm_tlb_index *ix = t->index;
+    uint32_t i = tlb_probe(t, key), e = ix->slot[i];
+    if (!e)
+        return;
+    e--;
+    uint32_t set = tlb_set(t, vpn);
+    tlb_unslot(t, i);
+    tlb_unlink(ix, set, e);
+    t->tag[e] = 0;
+    ix->next[e] = ix->free_top[set];
+    ix->free_top[set] = e;
+    t->invalidations++;
+}
+
 void vmm_tlb_invalidate(vmm_tlb_t *t, uint32_t asid, uint64_t vpn)
 {
     if (tlb_bypass(t, asid, vpn))
         return;
     uint64_t key = tlb_key(asid, vpn);
+    if (__builtin_expect(t->index != NULL, 0)) {
+        tlb_index_invalidate(t, vpn, key);
+        return;
+    }
     size_t base = (size_t)tlb_set(t, vpn) * t->ways;
     for (uint32_t w = 0; w < t->ways; w++)
         if (t->tag[base + w] == key) {
@@ -237,6 +455,8 @@ void vmm_tlb_switch(vmm_tlb_t *t, uint32_t asid)
     if (t->cfg.flush_on_switch && asid != t->cur_asid && t->cur_asid != TLB_NO_ASID) {
         if (t->tag)
             memset(t->tag, 0, (size_t)t->cfg.entries * sizeof *t->tag);
+        if (t->index)
+            tlb_index_reset(t);
         t->flushes++;
     }
     t->cur_asid = asid;

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <math.h>
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
 
 int vmm_policy_init(vmm_policy_t *p, const vmm_policy_ops *ops, const vmm_policy_cfg_t *cfg,
@@ -112,10 +113,15 @@ int vmm_params_check(const char *params, const char *const *known, const char *p
         for (size_t i = 0; eq && known[i]; i++)
             if (strlen(known[i]) == klen && !strncmp(known[i], s, klen))
                 ok = 1;
-        if (!ok)
+        if (!ok) {
+            char keys[160] = "";
+            for (size_t i = 0, l = 0; known[i] && l < sizeof keys; i++)
+                l += (size_t)snprintf(keys + l, sizeof keys - l, "%s%s=", i ? ", " : "", known[i]);
             return vmm_err_set(err, VMM_EINVAL, NULL, 0, -1,
-                               "policy %s: unknown parameter '%.*s' (expected key=value)",
-                               policy, (int)n, s);
+                               "policy %s: unknown parameter '%.*s' (%s%s)", policy, (int)n, s,
+                               known[0] ? "expected one of " : "it takes no parameters",
+                               keys);
+        }
         s = end ? end + 1 : NULL;
     }
     return 0;

@@ -1,23 +1,25 @@
 /* Loading scenario files (fio-style INI: [host] and [vm NAME] sections)
  * into vmm_scenario_t, checking them, and applying --set overrides.
  *
- * Parsing is libinih's; this file feeds it lines through its own reader so
- * that it knows the line number of every key (Debian's inih is built
- * without INI_HANDLER_LINENO) and sees every section header, even one with
- * no keys (inih calls the handler only for keys). The reader stops the
- * parse at the first error. Every value goes through the key registry
- * (keys.c); defaults are applied by parsing the registry's default text,
- * so the docs table and the loader cannot disagree. */
+ * Lines are parsed here (the syntax is small, docs/scenario.md): blank,
+ * comment, [section] or key = value, up to MAX_LINE characters, each error
+ * with its line. (libinih did this before; its 200-byte line buffer and its
+ * continuation of indented lines were bugs here, and it cannot say which
+ * line a key is on.) The parse stops at the first error. Every value goes
+ * through the key registry (keys.c); defaults are applied by parsing the
+ * registry's default text, so the docs table and the loader cannot
+ * disagree. */
 #include "scn_int.h"
 #include "util/alloc.h"
-#include <ini.h>
+#include "vmmsim/policy.h"
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 
-#define MAX_LINE 1024          /* longest line accepted, newline excluded */
+#define MAX_LINE 4096          /* longest line accepted, newline excluded */
 #define MAX_KEYS 64            /* registry size bound (seen[] below) */
 
 typedef struct load_ctx {
@@ -27,7 +29,7 @@ typedef struct load_ctx {
     const char *base_dir;      /* prefix of relative trace paths, or NULL */
     FILE *fp;                  /* file mode */
     const char *text;          /* string mode: what is left */
-    uint64_t line;             /* lines handed to inih so far */
+    uint64_t line;             /* lines read so far */
     int section;               /* -1 before the first header */
     int host_seen;
     uint64_t seen[MAX_KEYS];   /* line of each key in the current section */
@@ -85,10 +87,54 @@ static int valid_vm_name(const char *s)
     return 1;
 }
 
+/* The VM's policy_params, checked by setting its policy up once (the
+ * policy's init says what is wrong, e.g. an unknown key and the known
+ * ones). 0, VMM_EINVAL with msg filled, or VMM_ENOMEM. */
+static int check_params(const vmm_vm_spec_t *vm, char *msg, size_t ml)
+{
+    const vmm_policy_ops *ops = vmm_policy_find(vm->policy);
+    if (!ops || !vm->policy_params)
+        return 0;
+    uint8_t dirty[16] = {0};
+    uint32_t frame_page[16] = {0};
+    uint64_t cleaned = 0;
+    vmm_policy_cfg_t pc = {.nframes = 16, .seed = 1, .params = vm->policy_params,
+                           .env = {.dirty = dirty, .cleaned = &cleaned, .frame_page = frame_page}};
+    vmm_policy_t p = {0};
+    vmm_err_t e;
+    vmm_err_clear(&e);
+    int rc = vmm_policy_init(&p, ops, &pc, &e);
+    vmm_policy_fini(&p);
+    if (rc && rc != VMM_ENOMEM)
+        snprintf(msg, ml, "%s", e.msg[0] ? e.msg : vmm_strerror(rc));
+    return rc == VMM_ENOMEM ? rc : rc ? VMM_EINVAL : 0;
+}
+
+/* The end of a section: what needs the whole section (a VM's policy and
+ * its parameters, in any order) is checked, at the parameters' line. */
+static void close_section(load_ctx_t *c)
+{
+    if (c->section != VMM_SCN_VM)
+        return;
+    vmm_vm_spec_t *vm = &c->sc->vms[c->sc->nvms - 1];
+    char msg[sizeof c->err->msg];
+    int rc = check_params(vm, msg, sizeof msg);
+    if (rc == VMM_ENOMEM) {
+        fail(c, rc, 0, "out of memory%s%s", "", "");
+    } else if (rc) {
+        const vmm_scn_key_t *k = vmm_scn_find_key(VMM_SCN_VM, "policy_params");
+        fail(c, rc, c->seen[k - vmm_scenario_keys(NULL)], "[vm %s] policy_params: %s", vm->name,
+             msg);
+    }
+}
+
 /* A section header "[...]" at line c->line; `name` is what is between the
  * brackets. */
 static void open_section(load_ctx_t *c, const char *name)
 {
+    close_section(c);
+    if (c->rc)
+        return;
     memset(c->seen, 0, sizeof c->seen);
     if (!strcmp(name, "host")) {
         if (c->host_seen) {
@@ -144,79 +190,7 @@ static void open_section(load_ctx_t *c, const char *name)
     c->section = VMM_SCN_VM;
 }
 
-/* --- the inih callbacks --------------------------------------------------- */
-
-/* fgets-style reader: one line per call, counted; section headers are
- * handled here. Returns NULL at the end or after an error. */
-static char *reader(char *str, int num, void *stream)
-{
-    load_ctx_t *c = stream;
-    if (c->rc)
-        return NULL;
-    char buf[MAX_LINE + 2];
-    size_t n = 0;
-    int any = 0, ch;
-    if (c->fp) {
-        while ((ch = fgetc(c->fp)) != EOF) {
-            any = 1;
-            if (ch == '\n')
-                break;
-            if (n < sizeof buf - 1)
-                buf[n++] = (char)ch;
-            else
-                n = sizeof buf;   /* too long; keep reading to the newline */
-        }
-        if (ferror(c->fp)) {
-            fail(c, VMM_EIO, c->line + 1, "read error: %s%s", strerror(errno), "");
-            return NULL;
-        }
-    } else {
-        for (; *c->text; c->text++) {
-            any = 1;
-            if (*c->text == '\n') {
-                c->text++;
-                break;
-            }
-            if (n < sizeof buf - 1)
-                buf[n++] = *c->text;
-            else
-                n = sizeof buf;
-        }
-    }
-    if (!any)
-        return NULL;
-    c->line++;
-    if (n > MAX_LINE || n + 2 > (size_t)num) {
-        char lim[32];
-        snprintf(lim, sizeof lim, "%d", MAX_LINE < num - 2 ? MAX_LINE : num - 2);
-        fail(c, VMM_EFORMAT, c->line, "line longer than %s characters%s", lim, "");
-        return NULL;
-    }
-    if (n && buf[n - 1] == '\r')
-        n--;
-    buf[n] = 0;
-    const char *s = buf;
-    while (*s == ' ' || *s == '\t')
-        s++;
-    if (*s == '[') {
-        const char *end = strchr(s, ']');
-        if (!end) {
-            fail(c, VMM_EFORMAT, c->line, "expected ']' to close the section header%s%s", "",
-                 "");
-            return NULL;
-        }
-        char name[MAX_LINE + 1];
-        memcpy(name, s + 1, (size_t)(end - s - 1));
-        name[end - s - 1] = 0;
-        open_section(c, name);
-        if (c->rc)
-            return NULL;
-    }
-    memcpy(str, buf, n);
-    str[n] = '\n';
-    str[n + 1] = 0;
-    return str;
-}
+/* --- keys ------------------------------------------------------------------ */
 
 /* "dir/" + path for a relative trace path; *out NULL when nothing to do. */
 static int resolve_path(const char *dir, const char *path, char **out)
@@ -235,10 +209,9 @@ static int resolve_path(const char *dir, const char *path, char **out)
     return 0;
 }
 
-static int handler(void *user, const char *section, const char *name, const char *value)
+/* `name = value` at line c->line of the current section. */
+static int handler(load_ctx_t *c, const char *name, const char *value)
 {
-    load_ctx_t *c = user;
-    (void)section;   /* tracked by the reader, which also sees empty sections */
     if (c->rc)
         return 0;
     if (c->section < 0) {
@@ -283,6 +256,107 @@ static int handler(void *user, const char *section, const char *name, const char
         fail(c, rc, c->line, "%s, got '%s'", full, value);
     }
     return !rc;
+}
+
+/* --- reading lines ---------------------------------------------------------- */
+
+/* The next line into buf (at most MAX_LINE characters; the newline and a
+ * CR before it dropped). 1, 0 at the end, -1 after an error. */
+static int next_line(load_ctx_t *c, char *buf)
+{
+    size_t n = 0;
+    int any = 0, ch;
+    if (c->fp) {
+        while ((ch = fgetc(c->fp)) != EOF) {
+            any = 1;
+            if (ch == '\n')
+                break;
+            if (n <= MAX_LINE)
+                buf[n++] = (char)ch;   /* one more than fits: too long */
+        }
+        if (ferror(c->fp)) {
+            fail(c, VMM_EIO, c->line + 1, "read error: %s%s", strerror(errno), "");
+            return -1;
+        }
+    } else {
+        for (; *c->text; c->text++) {
+            any = 1;
+            if (*c->text == '\n') {
+                c->text++;
+                break;
+            }
+            if (n <= MAX_LINE)
+                buf[n++] = *c->text;
+        }
+    }
+    if (!any)
+        return 0;
+    c->line++;
+    if (n && buf[n - 1] == '\r')
+        n--;
+    if (n > MAX_LINE) {
+        char lim[32];
+        snprintf(lim, sizeof lim, "%d", MAX_LINE);
+        fail(c, VMM_EFORMAT, c->line, "line longer than %s characters%s", lim, "");
+        return -1;
+    }
+    buf[n] = 0;
+    return 1;
+}
+
+static char *skip_blanks(char *s)
+{
+    while (*s == ' ' || *s == '\t')
+        s++;
+    return s;
+}
+
+static void trim_end(char *s)
+{
+    size_t n = strlen(s);
+    while (n && (s[n - 1] == ' ' || s[n - 1] == '\t'))
+        s[--n] = 0;
+}
+
+/* One line: blank, a comment (';' or '#' first), a section header, or
+ * key = value (or key: value) with an optional "; comment" after a blank.
+ * Indentation means nothing (no line continues another), and a UTF-8 byte
+ * order mark before the first line is skipped. */
+static void parse_line(load_ctx_t *c, char *s)
+{
+    if (c->line == 1 && !memcmp(s, "\xEF\xBB\xBF", 3))
+        s += 3;
+    s = skip_blanks(s);
+    trim_end(s);
+    if (!*s || *s == ';' || *s == '#')
+        return;
+    if (*s == '[') {
+        char *end = strchr(s, ']');
+        if (!end) {
+            fail(c, VMM_EFORMAT, c->line, "expected ']' to close the section header%s%s", "",
+                 "");
+            return;
+        }
+        *end = 0;
+        open_section(c, s + 1);
+        return;
+    }
+    char *sep = strpbrk(s, "=:");
+    if (!sep) {
+        fail(c, VMM_EFORMAT, c->line,
+             "expected [host], [vm NAME], key = value, or a comment (; or #)%s%s", "", "");
+        return;
+    }
+    *sep = 0;
+    trim_end(s);
+    char *value = skip_blanks(sep + 1);
+    for (char *p = value; *p; p++)
+        if (*p == ';' && p > value && (p[-1] == ' ' || p[-1] == '\t')) {
+            *p = 0;
+            break;
+        }
+    trim_end(value);
+    handler(c, s, value);
 }
 
 /* --- whole-scenario checks ------------------------------------------------ */
@@ -411,12 +485,11 @@ static int scenario_new(const char *name, vmm_scenario_t **out)
 static int load(load_ctx_t *c, vmm_scenario_t **out)
 {
     c->section = -1;
-    int r = ini_parse_stream(reader, c, handler, c);
-    if (!c->rc && r == -2)
-        fail(c, VMM_ENOMEM, 0, "out of memory%s%s", "", "");
-    else if (!c->rc && r > 0)
-        fail(c, VMM_EFORMAT, (uint64_t)r,
-             "expected [host], [vm NAME], key = value, or a comment (; or #)%s%s", "", "");
+    char buf[MAX_LINE + 2];
+    while (!c->rc && next_line(c, buf) > 0)
+        parse_line(c, buf);
+    if (!c->rc)
+        close_section(c);
     if (!c->rc)
         c->rc = validate(c->sc, c->sc->file, c->err);
     if (c->rc == VMM_ENOMEM)
@@ -447,9 +520,15 @@ int vmm_scenario_load_file(const char *path, vmm_scenario_t **out, vmm_err_t *er
     *out = NULL;
     vmm_err_clear(err);
     FILE *fp = fopen(path, "r");
-    if (!fp)
-        return vmm_err_set(err, errno == ENOENT ? VMM_ENOENT : VMM_EIO, path, 0, -1,
-                           "cannot open the scenario: %s", strerror(errno));
+    if (!fp)   /* a name that cannot be opened is bad input (VMM_EIO: the rest) */
+        return vmm_err_set(err, errno == ENOENT ? VMM_ENOENT : errno == EACCES ? VMM_EINVAL
+                                                                               : VMM_EIO,
+                           path, 0, -1, "cannot open the scenario: %s", strerror(errno));
+    struct stat st;
+    if (fstat(fileno(fp), &st) == 0 && S_ISDIR(st.st_mode)) {
+        fclose(fp);
+        return vmm_err_set(err, VMM_EINVAL, path, 0, -1, "is a directory, not a scenario file");
+    }
     load_ctx_t c = {.err = err, .fp = fp};
     char *dir = NULL;
     const char *slash = strrchr(path, '/');
@@ -538,13 +617,17 @@ int vmm_scenario_set(vmm_scenario_t *sc, const char *ov, vmm_err_t *err)
     void *old = NULL;
     vmm_scn_source_t *old_src = NULL;
     uint32_t old_n = 0;
-    char msg[200];
+    char msg[sizeof err->msg];
     int rc = vmm_scn_apply(k, spec, value, 1, 0, &old, &old_src, &old_n, msg, sizeof msg);
     if (rc == VMM_ENOMEM)
         return vmm_err_set(err, rc, where, 0, -1, "out of memory");
     if (rc)
         return vmm_err_set(err, rc, where, 0, -1, "%s: %s, got '%s'", k->name, msg, value);
     rc = validate(sc, where, err);
+    if (!rc && vm && (k->type == VMM_KEY_STRING || !strcmp(k->name, "policy")) &&
+        (rc = check_params(vm, msg, sizeof msg)))
+        vmm_err_set(err, rc, where, 0, -1, "[vm %s] policy_params: %s", vm->name,
+                    rc == VMM_ENOMEM ? "out of memory" : msg);
     if (rc) {
         /* Undo: free what the new value allocated, restore the copy. */
         if (vm) {

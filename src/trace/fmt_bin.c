@@ -11,7 +11,8 @@
  * Records decode with plain loads from the block buffer, no per-field
  * branching; the only check is op <= 2. A reader accepts a larger
  * header_size (skipping what it does not know) but refuses other record
- * sizes, unknown flags and other versions. A file ending inside a record
+ * sizes, unknown flags, other versions and a page size that is neither 0
+ * (unknown) nor a power of two from 512 to 1G. A file ending inside a record
  * is an error at the record's byte offset.
  *
  * The writer carries every field except sizes above 65536 and vm ids above
@@ -39,7 +40,13 @@ static int check_header(vmm_trace_t *t, const unsigned char *h, uint64_t off, vm
     if (flags)
         return vmm_err_set(err, VMM_EFORMAT, name, 0, (int64_t)off + 14,
                            "unknown bin header flags 0x%x (expected 0)", flags);
-    t->page_size = vmm_le32(h + 16);
+    /* 0 is "unknown"; anything else is what the simulator could use */
+    uint32_t ps = vmm_le32(h + 16);
+    if (ps && (ps < 512 || ps > (1u << 30) || (ps & (ps - 1))))
+        return vmm_err_set(err, VMM_EFORMAT, name, 0, (int64_t)off + 16,
+                           "bad page size %u in bin header (expected 0 for unknown, or a "
+                           "power of two from 512 to 1G)", ps);
+    t->page_size = ps;
     return 0;
 }
 

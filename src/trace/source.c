@@ -16,6 +16,7 @@
 #include "util/alloc.h"
 #include <errno.h>
 #include <fcntl.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -42,11 +43,18 @@ const vmm_codec_ops_t *vmm_codec_by_ext(const char *path)
     return NULL;
 }
 
+/* Bytes every source of the process has read, for progress displays. */
+static _Atomic uint64_t bytes_read;
+
+uint64_t vmm_trace_bytes_read(void) { return atomic_load_explicit(&bytes_read, memory_order_relaxed); }
+
 /* read(2) that retries on EINTR. Returns bytes, 0 at EOF, -1 on error. */
 static ssize_t read_some(int fd, void *p, size_t n)
 {
     for (;;) {
         ssize_t r = read(fd, p, n);
+        if (r > 0)
+            atomic_fetch_add_explicit(&bytes_read, (uint64_t)r, memory_order_relaxed);
         if (r >= 0 || errno != EINTR)
             return r;
     }
@@ -146,12 +154,16 @@ static int open_fd(vmm_src_t *s, const char *path, vmm_err_t *err)
     if (s->fd < 0) {
         if (errno == ENOENT)
             return vmm_err_set(err, VMM_ENOENT, s->name, 0, -1, "no such file");
-        return vmm_err_set(err, VMM_EIO, s->name, 0, -1, "cannot open: %s", strerror(errno));
+        /* a name that cannot be a trace is bad input, not a failed read */
+        int bad_input = errno == EACCES || errno == EPERM || errno == ENOTDIR ||
+                        errno == ELOOP || errno == ENAMETOOLONG;
+        return vmm_err_set(err, bad_input ? VMM_EINVAL : VMM_EIO, s->name, 0, -1,
+                           "cannot open: %s", strerror(errno));
     }
     s->own_fd = 1;
     struct stat st;
     if (fstat(s->fd, &st) == 0 && S_ISDIR(st.st_mode))
-        return vmm_err_set(err, VMM_EIO, s->name, 0, -1, "is a directory, not a trace");
+        return vmm_err_set(err, VMM_EINVAL, s->name, 0, -1, "is a directory, not a trace");
 #ifdef POSIX_FADV_SEQUENTIAL
     (void)posix_fadvise(s->fd, 0, 0, POSIX_FADV_SEQUENTIAL);
 #endif

@@ -1,9 +1,10 @@
 /* Trace writers (see vmmsim/trace.h): records are encoded by the format's
  * ops into a block buffer, optionally compressed (a path ending in ".zst",
- * ".gz" or ".xz": codec_*.c), and written to a temporary file in the
- * destination's directory that vmm_trace_writer_close() renames into
- * place, so a trace file is either complete or absent. "-" writes to
- * stdout directly.
+ * ".gz" or ".xz": codec_*.c), and written to an output destination
+ * (util/dest.h, shared with the report files): a regular file, or a
+ * symbolic link's target, through a temporary file beside it that
+ * vmm_trace_writer_close() renames into place, so a trace file is either
+ * complete or absent; stdout ("-"), devices and FIFOs in place.
  *
  * Invariants: buf holds at most WBUF bytes and always has room for one
  * more record (max_rec) after a flush; once a write fails the writer is
@@ -11,6 +12,8 @@
  * and returns the first error. */
 #include "trace/trace_int.h"
 #include "util/alloc.h"
+#include "util/dest.h"
+#include "util/dest.h"
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -22,9 +25,7 @@
 struct vmm_trace_writer {
     const vmm_fmt_ops_t *ops;
     char name[256];            /* destination, for messages */
-    char *path;                /* final name; NULL for stdout */
-    char *tmp;                 /* temporary name; NULL for stdout */
-    int fd;                    /* -1 when closed */
+    vmm_dest_t dest;           /* where the bytes go; dest.fd -1 when closed */
     const vmm_codec_ops_t *codec;  /* non-NULL when compressing */
     void *cst;                 /* its encoder state */
     unsigned char *buf;        /* encoded bytes not yet written */
@@ -50,7 +51,7 @@ static int fail(vmm_trace_writer_t *w, int code, vmm_err_t *err)
 static int write_all(vmm_trace_writer_t *w, const unsigned char *p, size_t n, vmm_err_t *err)
 {
     while (n) {
-        ssize_t r = write(w->fd, p, n);
+        ssize_t r = write(w->dest.fd, p, n);
         if (r < 0 && errno == EINTR)
             continue;
         if (r < 0) {
@@ -97,32 +98,6 @@ static int flush(vmm_trace_writer_t *w, int end, vmm_err_t *err)
     return 0;
 }
 
-/* Create "<path>.tmp.<pid>.<n>" exclusively, next to the destination so
- * the final rename stays within one file system. */
-static int open_tmp(vmm_trace_writer_t *w, const char *path, vmm_err_t *err)
-{
-    static unsigned counter;
-    size_t n = strlen(path) + 48;
-    w->path = vmm_malloc(strlen(path) + 1);
-    w->tmp = vmm_malloc(n);
-    if (!w->path || !w->tmp)
-        return vmm_err_set(err, VMM_ENOMEM, w->name, 0, -1, "out of memory");
-    strcpy(w->path, path);
-    for (int tries = 0; tries < 100; tries++) {
-        snprintf(w->tmp, n, "%s.tmp.%ld.%u", path, (long)getpid(), counter++);
-        w->fd = open(w->tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
-        if (w->fd >= 0)
-            return 0;
-        if (errno != EEXIST)
-            break;
-    }
-    int code = errno == ENOENT ? VMM_ENOENT : VMM_EIO;
-    int e = errno;
-    vmm_free(w->tmp);
-    w->tmp = NULL;
-    return vmm_err_set(err, code, w->name, 0, -1, "cannot create: %s", strerror(e));
-}
-
 #define ZBUF (128u << 10)   /* compressed bytes per write */
 
 static int start_codec(vmm_trace_writer_t *w, const vmm_codec_ops_t *c, vmm_err_t *err)
@@ -141,17 +116,15 @@ static int start(vmm_trace_writer_t *w, const char *path, vmm_err_t *err)
     w->buf = vmm_malloc(WBUF);
     if (!w->buf)
         return vmm_err_set(err, VMM_ENOMEM, w->name, 0, -1, "out of memory");
-    if (!strcmp(path, "-")) {
+    int is_stdout = !strcmp(path, "-");
+    if (is_stdout)
         fflush(stdout);   /* keep order with anything the caller printed */
-        w->fd = STDOUT_FILENO;
-    } else {
-        int rc = open_tmp(w, path, err);
-        if (rc)
-            return rc;
-        const vmm_codec_ops_t *c = vmm_codec_by_ext(path);
-        if (c && (rc = start_codec(w, c, err)))
-            return rc;
-    }
+    int rc = vmm_dest_open(&w->dest, path, w->name, err);
+    if (rc)
+        return rc;
+    const vmm_codec_ops_t *c = is_stdout ? NULL : vmm_codec_by_ext(path);
+    if (c && (rc = start_codec(w, c, err)))
+        return rc;
     if (w->ops->header)
         w->len = w->ops->header(w->page_size, w->buf);
     return 0;
@@ -159,16 +132,11 @@ static int start(vmm_trace_writer_t *w, const char *path, vmm_err_t *err)
 
 static void destroy(vmm_trace_writer_t *w)
 {
-    if (w->fd >= 0 && w->fd != STDOUT_FILENO)
-        close(w->fd);
-    if (w->tmp)
-        unlink(w->tmp);
+    vmm_dest_close(&w->dest, 0, 0, w->name, NULL);   /* no-op once committed */
     if (w->codec && w->cst)
         w->codec->enc_free(w->cst);
     vmm_free(w->zbuf);
     vmm_free(w->buf);
-    vmm_free(w->tmp);
-    vmm_free(w->path);
     vmm_free(w);
 }
 
@@ -189,11 +157,15 @@ int vmm_trace_writer_open(const char *path, const char *format, uint32_t page_si
         return vmm_err_set(err, VMM_EUNSUP, path, 0, -1,
                            "the %s format is read only (writable: %s)", f->name,
                            vmm_fmt_list(1));
+    if (page_size && (page_size < 512 || page_size > (1u << 30) || (page_size & (page_size - 1))))
+        return vmm_err_set(err, VMM_EINVAL, path, 0, -1,
+                           "page size %u: expected a power of two from 512 to 1G", page_size);
     vmm_trace_writer_t *w = vmm_calloc(1, sizeof *w);
     if (!w)
         return vmm_err_set(err, VMM_ENOMEM, path, 0, -1, "out of memory");
     w->ops = f;
-    w->fd = -1;
+    w->dest.fd = -1;
+    w->dest.slot = -1;
     w->page_size = page_size ? page_size : 4096;
     snprintf(w->name, sizeof w->name, "%s", strcmp(path, "-") ? path : "<stdout>");
     int rc = start(w, path, err);
@@ -254,21 +226,10 @@ static int commit(vmm_trace_writer_t *w, vmm_err_t *err)
     if (w->failed)
         return fail(w, w->failed, err);
     int rc = flush(w, 1, err);
-    if (rc || w->fd == STDOUT_FILENO)
+    if (rc)
         return rc;
-    int fd = w->fd;
-    w->fd = -1;
-    if (close(fd)) {
-        vmm_err_set(&w->saved, VMM_EIO, w->name, 0, -1, "close failed: %s", strerror(errno));
-        return fail(w, VMM_EIO, err);
-    }
-    if (rename(w->tmp, w->path)) {
-        vmm_err_set(&w->saved, VMM_EIO, w->name, 0, -1, "cannot rename %s into place: %s",
-                    w->tmp, strerror(errno));
-        return fail(w, VMM_EIO, err);
-    }
-    vmm_free(w->tmp);   /* renamed: nothing left to remove */
-    w->tmp = NULL;
+    if ((rc = vmm_dest_close(&w->dest, 1, 0, w->name, &w->saved)))
+        return fail(w, rc, err);
     return 0;
 }
 

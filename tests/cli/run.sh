@@ -106,6 +106,259 @@ expect 2 "" -- sim -t "$tmp/vmm-bad-op.txt" --json "$tmp/keep.json"
 grep -q '"old"' "$tmp/keep.json" && ok || bad "a failed run replaced its JSON output"
 ls "$tmp"/keep.json.tmp.* >/dev/null 2>&1 && bad "temporary output left behind" || ok
 
+# --- where outputs go: devices, FIFOs and process substitutions in place,
+# symbolic links written through (the link stays), temporaries removed when
+# interrupted (issue #9, item 1) ----------------------------------------------
+"$VMMSIM" gen -t sequential -n 50 -o "$tmp/seq.vmm" 2>/dev/null
+mkfifo "$tmp/fifo"
+for cmd in "gen -t sequential -n 50 -o" "convert $tmp/seq.vmm --to vmm" "sim -t $tmp/seq.vmm -q --json"; do
+    timeout 20 cat "$tmp/fifo" >"$tmp/fifo.out" &
+    reader=$!
+    # shellcheck disable=SC2086
+    if ! timeout 20 "$VMMSIM" $cmd "$tmp/fifo" 2>"$tmp/err"; then
+        bad "$cmd FIFO: $(cat "$tmp/err")"
+        kill "$reader" 2>/dev/null   # the writer may never have opened the FIFO
+    fi
+    wait "$reader" 2>/dev/null
+    [ -p "$tmp/fifo" ] && [ -s "$tmp/fifo.out" ] && ok || bad "$cmd FIFO: replaced, or nothing read"
+done
+cmp -s "$tmp/fifo.out" <("$VMMSIM" sim -t "$tmp/seq.vmm" -q --json -) && ok || bad "sim --json FIFO: content"
+"$VMMSIM" gen -t sequential -n 50 -o >(cat >"$tmp/procsub.out") 2>"$tmp/err" || bad "gen -o >(...): $(cat "$tmp/err")"
+wait $!
+cmp -s "$tmp/procsub.out" "$tmp/seq.vmm" && ok || bad "gen -o >(cat > x): output differs"
+# a device: a node of our own for the full device (root only; never /dev/full,
+# which a broken writer would replace)
+if mknod "$tmp/full" c 1 7 2>/dev/null; then
+    expect 1 "No space left on device" -- gen -t sequential -n 50 -o "$tmp/full"
+    expect 1 "No space left on device" -- convert "$tmp/seq.vmm" "$tmp/full" --to vmm
+    expect 1 "No space left on device" -- sim -t "$tmp/seq.vmm" -q --csv "$tmp/full"
+    [ -c "$tmp/full" ] && ok || bad "writing to a device replaced it"
+fi
+# symbolic links: the target is replaced, atomically; the link stays
+ln -s seq-copy.vmm "$tmp/dangling.vmm"
+expect 0 "" -- gen -t sequential -n 50 -o "$tmp/dangling.vmm"
+[ -L "$tmp/dangling.vmm" ] && cmp -s "$tmp/seq-copy.vmm" "$tmp/seq.vmm" && ok || bad "gen -o through a dangling link"
+ln -s seq-copy.vmm "$tmp/link.bin"
+expect 0 "" -- convert "$tmp/seq.vmm" "$tmp/link.bin" --to bin
+[ -L "$tmp/link.bin" ] && [ "$(head -c 4 "$tmp/seq-copy.vmm" | od -An -tx1 | tr -d ' ')" = 89564d4d ] &&
+    ok || bad "convert OUT through a link"
+echo old >"$tmp/report.json"
+chmod 640 "$tmp/report.json"
+ln -s report.json "$tmp/report-link.json"
+expect 0 "" -- sim -t "$tmp/seq.vmm" -q --json "$tmp/report-link.json"
+[ -L "$tmp/report-link.json" ] && grep -q '"page_faults"' "$tmp/report.json" && ok || bad "--json through a link"
+[ "$(stat -c %a "$tmp/report.json")" = 640 ] && ok || bad "a replaced report lost its mode"
+ls "$tmp"/*.tmp.* >/dev/null 2>&1 && bad "temporary files left: $(ls "$tmp"/*.tmp.*)" || ok
+# interrupted: the temporary file goes, the previous output stays as it was
+for sig in INT TERM; do
+    echo previous >"$tmp/big.vmm"
+    python3 - "$VMMSIM" "$tmp/big.vmm" "$sig" <<'PY' && ok || bad "gen -o interrupted by SIG$sig"
+import glob, os, signal, subprocess, sys, time
+vmmsim, out, name = sys.argv[1], sys.argv[2], sys.argv[3]
+sig = getattr(signal, "SIG" + name)
+p = subprocess.Popen([vmmsim, "gen", "random:n=1G", "-o", out], stderr=subprocess.DEVNULL,
+                     preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+t0 = time.time()
+while not glob.glob(out + ".tmp.*") and time.time() - t0 < 20:
+    time.sleep(0.01)
+time.sleep(0.3)   # well inside the write
+p.send_signal(sig)
+rc = p.wait()
+left = glob.glob(out + ".tmp.*")
+if rc != -sig or left or open(out).read() != "previous\n":
+    print("FAIL detail: status %s, left %s" % (rc, left))
+    sys.exit(1)
+PY
+done
+
+# --- page sizes: a power of two from 512 to 1G, in every command; a bin
+# header's page size is checked and used (issue #9, item 2) -------------------
+for p in 0 3 100 4097 2G; do
+    expect 2 "--page-size: expected a power of two" -- sim -t "$tmp/good.vmm" -p $p
+done
+expect 2 "--page-size: expected a power of two" -- -t "$tmp/good.vmm" -p 0
+expect 2 "--page-size: expected a power of two" -- compare -t "$tmp/good.vmm" -p 0
+expect 2 "--page-size: expected a power of two" -- convert "$tmp/good.vmm" "$tmp/p3.bin" -p 3
+[ -e "$tmp/p3.bin" ] && bad "convert -p 3 wrote a file" || ok
+# a bin header with page size 3 (a hand-made file): refused at byte 16
+printf '\211VMMTRC\n\001\000\040\000\020\000\000\000\003\000\000\000' >"$tmp/ps3.bin"
+printf '\000%.0s' $(seq 1 12) >>"$tmp/ps3.bin"
+printf '\000\020\000\000\000\000\000\000\000\000\000\000\001\000\000\000' >>"$tmp/ps3.bin"
+expect 2 "ps3.bin: byte 16: bad page size 3" -- sim -t "$tmp/ps3.bin"
+# and one written with 8K pages is simulated with 8K pages unless -p says otherwise
+"$VMMSIM" convert "$tmp/good.vmm" "$tmp/p8k.bin" -p 8K 2>/dev/null
+psize() { "$VMMSIM" sim "$@" -q --json - | python3 -c 'import json,sys; print(json.load(sys.stdin)["config"]["page_size"])'; }
+[ "$(psize -t "$tmp/p8k.bin")" = 8192 ] && ok || bad "bin header page size not used"
+[ "$(psize -t "$tmp/p8k.bin" -p 4K)" = 4096 ] && ok || bad "-p does not override the bin header"
+
+# --- inputs that cannot be read are bad input: exit 2 (issue #9, item 9) ----
+expect 2 "is a directory" -- sim -t "$tmp"
+expect 2 "is a directory" -- compare -t "$tmp"
+expect 2 "is a directory" -- mrc -t "$tmp"
+expect 2 "is a directory" -- convert "$tmp" "$tmp/x.bin"
+expect 2 "is a directory" -- run "$tmp"
+if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null; then
+    as_nobody=(setpriv --reuid=65534 --regid=65534 --clear-groups)
+else
+    as_nobody=()
+fi
+cp "$tmp/good.vmm" "$tmp/unreadable.vmm"
+cp "$data/scenario-min.ini" "$tmp/unreadable.ini"
+chmod 000 "$tmp/unreadable.vmm" "$tmp/unreadable.ini"
+"${as_nobody[@]}" "$VMMSIM" sim -t "$tmp/unreadable.vmm" >/dev/null 2>"$tmp/err"
+[ $? = 2 ] && grep -q "Permission denied" "$tmp/err" && ok || bad "unreadable trace: $(cat "$tmp/err")"
+"${as_nobody[@]}" "$VMMSIM" run "$tmp/unreadable.ini" >/dev/null 2>"$tmp/err"
+[ $? = 2 ] && grep -q "Permission denied" "$tmp/err" && ok || bad "unreadable scenario: $(cat "$tmp/err")"
+
+# --- outputs are checked before any work (issue #9, item 9), --plot needs
+# gnuplot (item 7), convert names and inputs (item 8) -------------------------
+sortz="$here/../../examples/sort.lackey.zst"
+# each fails at once: nothing on stdout, no simulation
+for args in "run --json /nonexistent/x.json" "run --alloc-csv $tmp" "sim -t $sortz --json /nonexistent/x.json" \
+            "compare -t $sortz --csv /nonexistent/x.csv" "compare -t $sortz --json $tmp" \
+            "mrc -t $sortz --csv /nonexistent/x.csv" "mrc -t $sortz --plot $tmp/x.jpg" \
+            "mrc -t $sortz --plot /nonexistent/x.svg" "gen -t seq -o /nonexistent/x.vmm" \
+            "convert $tmp/seq.vmm /nonexistent/x.bin"; do
+    # shellcheck disable=SC2086
+    expect 2 "" -- $args
+    [ -s "$tmp/out" ] && bad "vmmsim $args: worked before failing: $(head -c 200 "$tmp/out")" || ok
+    grep -q "nonexistent\|is a directory\|x.jpg: expected a .svg or .png" "$tmp/err" && ok ||
+        bad "vmmsim $args: message: $(cat "$tmp/err")"
+done
+mkdir -p "$tmp/nogp"
+for t in env cat; do ln -sf "$(command -v $t)" "$tmp/nogp/$t"; done
+PATH="$tmp/nogp" "$VMMSIM" mrc -t "$sortz" --plot "$tmp/c.svg" >"$tmp/out" 2>"$tmp/err"
+st=$?
+[ $st = 1 ] && grep -q "gnuplot is not on PATH" "$tmp/err" && [ ! -s "$tmp/out" ] && ok ||
+    bad "--plot without gnuplot: status $st, $(cat "$tmp/err")"
+# convert: the format from OUT's name unless --to says; never over its input
+expect 0 "" -- convert "$tmp/seq.vmm" "$tmp/named.vmm"
+cmp -s "$tmp/named.vmm" "$tmp/seq.vmm" && ok || bad "convert X b.vmm did not write vmm text"
+expect 0 "" -- convert "$tmp/seq.vmm" "$tmp/named.din.zst"
+zstd -dcq "$tmp/named.din.zst" | head -1 | grep -q '^0 [0-9a-f]*$' && ok || bad "convert X b.din.zst: not din"
+expect 0 "" -- convert "$tmp/seq.vmm" "$tmp/named.dat"
+[ "$(head -c 4 "$tmp/named.dat" | od -An -tx1 | tr -d ' ')" = 89564d4d ] && ok || bad "convert X b.dat: not bin"
+expect 0 "" -- convert "$tmp/seq.vmm" "$tmp/forced.vmm" --to bin
+[ "$(head -c 4 "$tmp/forced.vmm" | od -An -tx1 | tr -d ' ')" = 89564d4d ] && ok || bad "--to does not win"
+expect 0 "" -- gen -t sequential -n 50 -o "$tmp/g.bin"
+[ "$(head -c 4 "$tmp/g.bin" | od -An -tx1 | tr -d ' ')" = 89564d4d ] && ok || bad "gen -o x.bin: not bin"
+cp "$tmp/seq.vmm" "$tmp/self.vmm"
+ln -s self.vmm "$tmp/self-link.vmm"
+expect 2 "is the input file" -- convert "$tmp/self.vmm" "$tmp/self.vmm"
+expect 2 "is the input file" -- convert "$tmp/self.vmm" "$tmp/../$(basename "$tmp")/self.vmm"
+expect 2 "is the input file" -- convert "$tmp/self-link.vmm" "$tmp/self.vmm" --to bin
+cmp -s "$tmp/self.vmm" "$tmp/seq.vmm" && ok || bad "convert X X changed X"
+
+# --- progress on stderr (issue #9, "Progress and feedback") -------------------
+# forced into a file: plain lines, no terminal escapes (sim -V wrote them)
+VMMSIM_PROGRESS_MS=50 "$VMMSIM" sim --gen random:n=3M -V -q >/dev/null 2>"$tmp/prog"
+grep -q "^vmmsim: .*records.*/s" "$tmp/prog" && ok || bad "sim -V: no progress line: $(head -c 300 "$tmp/prog")"
+grep -q $'\e\|\r' "$tmp/prog" && bad "sim -V wrote terminal escapes into a file" || ok
+grep -q "%, ETA" "$tmp/prog" && ok || bad "no ETA for a generator of known length: $(head -3 "$tmp/prog")"
+for cmd in "gen random:n=3M -o $tmp/p2.bin" "convert $tmp/p2.bin $tmp/p.vmm" "mrc -t $sortz -q" \
+           "compare -t $sortz --frames 64 --policies lru,fifo -q" "run --limit 300K --no-alone -q"; do
+    # shellcheck disable=SC2086
+    VMMSIM_PROGRESS_MS=20 "$VMMSIM" $cmd --progress >/dev/null 2>"$tmp/prog" || bad "$cmd --progress failed"
+    grep -q "^vmmsim: .*\(records\|MB read\|simulated\)" "$tmp/prog" && ok ||
+        bad "$cmd --progress: no progress line: $(head -c 300 "$tmp/prog")"
+done
+# not forced and not a terminal: nothing
+"$VMMSIM" sim --gen random:n=3M -q 2>"$tmp/prog" >/dev/null
+[ -s "$tmp/prog" ] && bad "progress on a stderr that is not a terminal: $(head -c 200 "$tmp/prog")" || ok
+# on a terminal: one line redrawn, erased at the end; -q silences it
+if command -v script >/dev/null; then
+    VMMSIM_PROGRESS_MS=20 script -qfec "$VMMSIM sim --gen random:n=3M --json /dev/null" "$tmp/tty.log" >/dev/null
+    grep -q $'\r.*records.*\e\[K' "$tmp/tty.log" && grep -q $'\r\e\[Ktrace' "$tmp/tty.log" && ok ||
+        bad "no progress line on a terminal: $(head -c 300 "$tmp/tty.log" | cat -A)"
+    VMMSIM_PROGRESS_MS=20 script -qfec "$VMMSIM sim --gen random:n=3M -q" "$tmp/tty.log" >/dev/null
+    grep -q "records" "$tmp/tty.log" && bad "-q does not silence progress on a terminal" || ok
+fi
+
+# --- options that decide memory: under ulimit -v 2000000 a clean refusal
+# (exit 2, saying what the option would allocate) or a quick result, never a
+# kill or an out-of-memory failure (issue #9, item 6) --------------------------
+if ldd "$VMMSIM" 2>/dev/null | grep -q libasan; then
+    echo "cli: skipping the ulimit -v checks (ASan reserves more address space)"
+else
+    while IFS='|' read -r want args; do
+        # shellcheck disable=SC2086
+        (ulimit -v 2000000; exec timeout 300 "$VMMSIM" $args) >"$tmp/out" 2>"$tmp/err"
+        st=$?
+        if [ "$st" != "$want" ]; then
+            bad "ulimit -v 2000000: vmmsim $args exited $st, want $want: $(head -c 300 "$tmp/err")"
+        elif [ "$want" = 2 ] && ! grep -q "up front" "$tmp/err"; then
+            bad "ulimit -v 2000000: vmmsim $args: no estimate in the message: $(cat "$tmp/err")"
+        else
+            ok
+        fi
+    done <<CASES
+2|sim -t $tmp/good.vmm --frames 4294967294
+2|sim -t $tmp/good.vmm -r 1048576
+2|compare -t $tmp/good.vmm --frames 16,4294967294 --policies lru
+0|gen zipf:pages=666666666,n=1 -o $tmp/z1.vmm
+0|gen zipf:pages=2G,n=100K,scatter=1 -o $tmp/z2.bin
+2|mrc -t $sortz --method mini --max-frames 4294967295
+0|sim -t $sortz -T 65536:0 -q
+CASES
+fi
+# without a limit, a large up-front allocation is said before it is made
+"$VMMSIM" sim -t "$tmp/good.vmm" --frames 40000000 -q 2>"$tmp/err" || true
+grep -q "note: --frames 40000000 allocates about" "$tmp/err" && ok ||
+    bad "--frames 40000000: no note of the up-front allocation: $(cat "$tmp/err")"
+
+# --- messages say what was expected (issue #9, item 10) ----------------------
+expect 2 "64 entries do not split into sets of 5 ways (WAYS must divide ENTRIES" -- sim -t "$tmp/good.vmm" -T 64:5
+expect 2 "12 sets of 4 ways, and 12 is not a power of two" -- sim -t "$tmp/good.vmm" -T 48:4
+expect 2 "(it takes no parameters)" -- sim -t "$tmp/good.vmm" --params foo=1
+expect 2 "(expected one of kin=, kout=)" -- sim -t "$tmp/good.vmm" -a 2q --params bogus=1
+expect 2 "--ram 17592186044417 MiB: 4503599627370752 frames" -- sim -t "$tmp/good.vmm" -r 17592186044417
+expect 2 'a: must be at most 4294967296 MB, got "99999999999"' -- gen seq:a=99999999999
+expect 2 'page: must be at least 8 bytes, got "4"' -- gen seq:page=4
+# scenarios: the VM, the file and the line of a missing trace or bad policy_params
+mkdir -p "$tmp/scn10"
+printf '[host]\nmemory = 64M\n\n[vm a]\ngenerate = sequential:n=100\n\n[vm b]\ngenerate = seq:n=10\ntrace = nope.trace\n' >"$tmp/scn10/t.ini"
+expect 2 "t.ini:9: [vm b] trace: $tmp/scn10/nope.trace: no such file" -- run "$tmp/scn10/t.ini"
+printf '[host]\nmemory = 64M\n\n[vm a]\npolicy_params = foo=1\ngenerate = sequential:n=100\npolicy = lru\n' >"$tmp/scn10/p.ini"
+expect 2 "p.ini:5: [vm a] policy_params: policy lru: unknown parameter 'foo=1'" -- run "$tmp/scn10/p.ini"
+expect 2 "--set vm.web.policy_params=x=1: [vm web] policy_params: policy clock" -- run --set vm.web.policy_params=x=1
+# indentation is not a continuation; a UTF-8 BOM is not part of the first line;
+# long lines are read whole
+printf '[host]\n  memory = 64M\n\n[vm a]\n    generate = sequential:n=100\n    memory = 32M\n' >"$tmp/scn10/indent.ini"
+expect 0 "" -- run "$tmp/scn10/indent.ini" -q --no-alone
+printf '\357\273\277[host]\nmemory = 64M\n[vm a]\ngenerate = sequential:n=100\n' >"$tmp/scn10/bom.ini"
+expect 0 "" -- run "$tmp/scn10/bom.ini" -q --no-alone
+printf '[vm a]\ngenerate = sequential:n=100%300s; a comment after 300 blanks\nmemory = 32M\n' "" >"$tmp/scn10/long.ini"
+expect 0 "" -- run "$tmp/scn10/long.ini" -q --no-alone
+printf '[vm a]\ngenerate = sequential:n=100,w=0.%0250d1\n' 0 >"$tmp/scn10/long2.ini"
+expect 0 "" -- run "$tmp/scn10/long2.ini" -q --no-alone
+# compare: -a and -r are one policy and one size; lists have no empty items;
+# --csv - and --json - replace the table; --json
+expect 2 "(an empty item)" -- compare -t "$tmp/good.vmm" --frames 16,,32
+"$VMMSIM" compare -t "$tmp/seq.vmm" -a lru -r 1 --csv - >"$tmp/cmp.csv" 2>"$tmp/err"
+[ "$(wc -l <"$tmp/cmp.csv")" = 2 ] && [ "$(tail -1 "$tmp/cmp.csv" | cut -d, -f1-3)" = "lru,256,50" ] &&
+    ok || bad "compare -a lru -r 1 --csv -: $(cat "$tmp/cmp.csv" "$tmp/err")"
+"$VMMSIM" compare -t "$tmp/seq.vmm" --frames 8,16 --policies lru,fifo --json - >"$tmp/cmp.json" 2>"$tmp/err"
+python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert [(r["policy"],r["frames"]) for r in d["rows"]] == [("lru",8),("fifo",8),("lru",16),("fifo",16)] and d["references"] == 50' "$tmp/cmp.json" &&
+    ok || bad "compare --json -: $(head -c 300 "$tmp/cmp.json")"
+expect 2 "give -a (one policy) or --policies" -- compare -t "$tmp/seq.vmm" -a lru --policies fifo
+expect 2 "--json - and --csv - would both write to stdout" -- sim -t "$tmp/seq.vmm" --json - --csv -
+expect 2 "would both write to stdout" -- compare -t "$tmp/seq.vmm" --json - --csv -
+# help: every command's, the exit statuses in each, vmmsim help CMD
+for c in sim compare mrc run gen convert policies; do
+    expect 0 "" -- $c --help
+    grep -q "^Exit status: 0 success, 1 runtime failure, 2 bad usage or bad input." "$tmp/out" && ok ||
+        bad "$c --help lacks the exit statuses"
+    "$VMMSIM" help $c >"$tmp/out2" 2>&1
+    cmp -s "$tmp/out" "$tmp/out2" && ok || bad "vmmsim help $c differs from $c --help"
+done
+expect 0 "" -- --help
+grep -q "^Exit status" "$tmp/out" && ok || bad "vmmsim --help lacks the exit statuses"
+expect 0 "" -- mrc --help
+grep -q "exact (default), shards, mini or patent" "$tmp/out" && grep -q -- "-q, --quiet" "$tmp/out" && ok ||
+    bad "mrc --help: --method without patent, or no -q"
+expect 0 "" -- gen --help
+tail -2 "$tmp/out" | grep -q "own keys$" && ok || bad "gen --help ends mid-sentence: $(tail -1 "$tmp/out")"
+
 # --- round trips: the same page counts in every format ---------------------
 faults() { "$VMMSIM" sim "$@" --frames 64 --policy lru --json - 2>/dev/null |
            python3 -c 'import json,sys; d=json.load(sys.stdin); print(d["page_faults"], d["total_accesses"])'; }
@@ -196,7 +449,6 @@ if [ -r "$cp/cloudPhysicsIO.vscsi" ]; then
 fi
 
 # --- miss-ratio curves --------------------------------------------------------
-sortz="$here/../../examples/sort.lackey.zst"
 expect 2 "unknown method 'bogus'" -- mrc -t "$sortz" --method bogus
 expect 2 "--rate" -- mrc -t "$sortz" --method shards --rate 0
 expect 2 "--plot" -- mrc -t "$sortz" --plot "$tmp/curve.gif"
@@ -289,7 +541,7 @@ expect 2 "nonexistent.ini" -- run "$tmp/nonexistent.ini"
 expect 2 "run: unknown option" -- run --bogus
 expect 2 "unexpected argument" -- run "$data/scenario-min.ini" extra.ini
 expect 2 "--limit: expected a count" -- run --limit 12x
-expect 2 "only one of --json, --alloc-csv, --log-csv" -- run --json - --log-csv -
+expect 2 "--json - and --log-csv - would both write to stdout" -- run --json - --log-csv -
 # a trace that does not exist: found when the run opens the VM's sources
 mkdir -p "$tmp/scn"
 printf '[host]\nmemory = 64M\n\n[vm a]\ngenerate = sequential:n=100\n\n[vm b]\ntrace = missing.trace\n' >"$tmp/scn/missing.ini"

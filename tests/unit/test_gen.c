@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include "vmmsim/gen.h"
 #include "gen/gen_int.h"
 
@@ -91,6 +92,7 @@ static const char *const every_pattern[] = {
     "thrashing:n=20K",
     "zipf:n=20K,alpha=0.8,pages=5000",
     "zipf:n=20K,alpha=1.2,pages=5000,scatter=1",
+    "zipf:n=20K,alpha=0.9,pages=2M,scatter=1",   /* past the alias table: the tail */
     "loop:n=20K,pages=300,stride=3",
     "phases:n=20K,ws=100;300;50,len=1K;2K;500",
     "mix:n=20K;zipf:alpha=0.9,pages=1000,p=2;seq:pages=500,weight=3",
@@ -154,7 +156,10 @@ Test(gen_determinism, golden_hashes)
     static const uint64_t want[] = {
         0x7ef0c98b71d29228ull, 0x28725d900041cb55ull, 0x051bd6fa4e15dbddull,
         0x53297cd068ba9ac2ull, 0xfb0c92d244acfbe8ull, 0xf84dea78787d2797ull,
-        0x60cfd2eee3ab6b10ull, 0xd44b937033386ddcull, 0x01e77f41ef491374ull,
+        0x60cfd2eee3ab6b10ull,
+        /* past 2^20 pages the tail (rejection-inversion, issue #9 item 6) */
+        0x614786be10f2f4adull,
+        0xd44b937033386ddcull, 0x01e77f41ef491374ull,
         0x267553f6291d54ccull, 0x0f4245b7a29d59b8ull,
     };
     int print = getenv("VMM_GEN_PRINT_GOLDEN") != NULL;
@@ -579,6 +584,67 @@ Test(gen_patterns, mix_components_keep_their_keys)
         }
     }
     free(r);
+}
+
+/* Past the 2^20 ranks of the alias table the tail is sampled by
+ * rejection-inversion: each band of ranks gets its share of the exact
+ * distribution (sums of k^-alpha with pow, sharing no code with the
+ * generator), within 5 standard deviations. */
+Test(gen_patterns, zipf_tail_matches_its_distribution)
+{
+    static const double alphas[] = {0.6, 1.0, 1.5};
+    enum { PAGES = 4000000, N = 400000 };
+    static const uint64_t edge[] = {1, 2, 101, 10001, 1048577, 1049601, 2000001, PAGES + 1};
+    enum { NB = sizeof edge / sizeof edge[0] - 1 };
+    for (size_t a = 0; a < sizeof alphas / sizeof alphas[0]; a++) {
+        char spec[96];
+        snprintf(spec, sizeof spec, "zipf:alpha=%g,pages=%d,n=%d", alphas[a], PAGES, N);
+        size_t n;
+        vmm_ref_t *r = gen_all(spec, 4096, &n);
+        double got[NB] = {0}, want[NB] = {0}, z = 0;
+        for (size_t i = 0; i < n; i++) {
+            uint64_t rank = page_of(&r[i], 4096) + 1;
+            cr_assert_leq(rank, PAGES);
+            for (int b = 0; b < NB; b++)
+                if (rank < edge[b + 1]) {
+                    got[b]++;
+                    break;
+                }
+        }
+        free(r);
+        for (uint64_t k = 1; k <= PAGES; k++) {
+            double w = pow((double)k, -alphas[a]);
+            z += w;
+            for (int b = 0; b < NB; b++)
+                if (k < edge[b + 1]) {
+                    want[b] += w;
+                    break;
+                }
+        }
+        for (int b = 0; b < NB; b++) {
+            double p = want[b] / z, e = p * N, sd = sqrt(e * (1 - p)) + 1;
+            cr_expect(fabs(got[b] - e) < 5 * sd, "%s: ranks %llu..%llu: %.0f, want %.1f +- %.1f",
+                      spec, (unsigned long long)edge[b], (unsigned long long)edge[b + 1] - 1,
+                      got[b], e, sd);
+        }
+    }
+}
+
+/* Memory does not grow with pages: 2^31 ranks (once a 43 GB alias table)
+ * fit in a 1 GiB address space (Criterion runs each test in its own
+ * process, so the limit stays here). */
+Test(gen_patterns, zipf_memory_independent_of_pages)
+{
+    struct rlimit rl = {1ull << 30, 1ull << 30};
+    cr_assert_eq(setrlimit(RLIMIT_AS, &rl), 0);
+    vmm_gen_t *g = NULL;
+    vmm_err_t e;
+    cr_assert_eq(vmm_gen_create("zipf:pages=2G,n=100,scatter=1", &g, &e), 0, "%s", e.msg);
+    vmm_ref_t buf[100];
+    cr_assert_eq(vmm_gen_read(g, buf, 100), 100);
+    for (int i = 0; i < 100; i++)
+        cr_assert_lt(page_of(&buf[i], 4096), 1ull << 31);
+    vmm_gen_destroy(g);
 }
 
 Test(gen_patterns, address_space_grows_to_fit)

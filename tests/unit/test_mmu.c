@@ -965,6 +965,48 @@ Test(mmu_tlb_model, matches_naive_reference)
                 tlb_cross_check(geo[i].entries, geo[i].ways, policy, flush, 0, seed++);
 }
 
+/* Above 16 ways the TLB keeps an index (O(1) lookup and replacement)
+ * instead of scanning the set: the same hits, misses, flushes and
+ * invalidations as the reference, fully associative or not, under
+ * evictions (more keys than entries), refills, shootdowns and flushes. */
+Test(mmu_tlb_model, indexed_matches_naive_reference)
+{
+    static const struct { uint32_t entries, ways; } geo[] = {
+        {17, 0}, {32, 0}, {64, 32}, {48, 24}, {128, 64}, {96, 0},
+    };
+    uint64_t seed = 100;
+    for (size_t i = 0; i < sizeof geo / sizeof geo[0]; i++)
+        for (int policy = VMM_TLB_LRU; policy <= VMM_TLB_FIFO; policy++)
+            for (int flush = 0; flush <= 1; flush++)
+                tlb_cross_check(geo[i].entries, geo[i].ways, policy, flush, 0, seed++);
+}
+
+Test(mmu_tlb, indexed_init_allocation_failure)
+{
+    vmm_tlb_cfg_t c = {.entries = 1024, .ways = 0};
+    vmm_tlb_t t;
+    long k = 0;
+    for (;; k++) {
+        vmm_alloc_fail_after(k);
+        int rc = vmm_tlb_init(&t, &c);
+        vmm_alloc_fail_after(-1);
+        if (!rc)
+            break;
+        cr_assert_eq(rc, VMM_ENOMEM);
+        cr_assert_null(t.tag);
+        cr_assert_lt(k, 20);
+    }
+    cr_assert_gt(k, 4);   /* the index's arrays were reached */
+    for (uint64_t v = 0; v < 1024; v++)
+        cr_assert_eq(tlb_access(&t, 0, v << 20), 0);   /* one set: no conflicts */
+    for (uint64_t v = 0; v < 1024; v++)
+        cr_assert_eq(tlb_access(&t, 0, v << 20), 1);
+    cr_assert_eq(tlb_access(&t, 0, 1), 0);             /* evicts the oldest, vpn 0 */
+    cr_assert_eq(tlb_access(&t, 0, 0), 0);
+    vmm_tlb_fini(&t);
+    VMM_ASSERT_NO_LEAKS();
+}
+
 Test(mmu_tlb_model, clock_wrap_keeps_order)
 {
     tlb_cross_check(16, 4, VMM_TLB_LRU, 0, UINT32_MAX - 1000, 77);

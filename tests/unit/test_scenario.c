@@ -121,8 +121,8 @@ Test(scenario, full_file_every_key)
     cr_assert_eq(w->limit, 1536 * MiB);
     cr_assert_eq(w->eff_limit, 1536 * MiB);
     cr_assert_eq(w->priority, 3);
-    cr_assert_str_eq(w->policy, "lru");
-    cr_assert_str_eq(w->policy_params, "k=2");
+    cr_assert_str_eq(w->policy, "aging");
+    cr_assert_str_eq(w->policy_params, "bits=4");
     cr_assert_str_eq(w->mrc, "shards");
     cr_assert_eq(w->numa, VMM_NUMA_PREFERRED);
     cr_assert_eq(w->numa_node, 1);
@@ -282,12 +282,38 @@ Test(scenario, errors_name_line)
     load_bad("[host]\nnuma_nodes=2\nnuma_local=1ns,2ns,3ns\n" VM_OK, VMM_EINVAL, 1, "lists 3");
     load_bad("[host]\nmemory=1G\n" VM_OK "reservation=600M\n[vm b]\ngenerate=sequential\n"
              "reservation=600M\n", VMM_EINVAL, 1, "reservations total");
-    /* a line longer than inih takes */
-    char big[600];
+    /* a line longer than 4096 characters */
+    char big[4200];
     memset(big, 'x', sizeof big);
     memcpy(big, "[vm a]\ntrace=", 13);
     memcpy(big + sizeof big - 2, "\n", 2);
-    load_bad(big, VMM_EFORMAT, 2, "line longer");
+    load_bad(big, VMM_EFORMAT, 2, "line longer than 4096");
+    /* policy_params the VM's policy does not take: at their line, with the VM,
+     * whichever of policy and policy_params comes first */
+    load_bad(VM_OK "policy = lru\npolicy_params = k=1\n", VMM_EINVAL, 4, "[vm a] policy_params");
+    load_bad("[vm a]\npolicy_params = bits=99\npolicy = aging\ngenerate = seq\n[vm b]\n"
+             "generate = seq\n", VMM_EINVAL, 2, "bits must be in [1, 32]");
+}
+
+/* Lines are read whole up to 4096 characters (inih cut them at 198), a
+ * UTF-8 byte order mark does not spoil the first line, indentation does not
+ * continue the line above, and a comment after a value goes. */
+Test(scenario, line_syntax)
+{
+    char text[1200];
+    int n = snprintf(text, sizeof text, "[vm a]\ngenerate = sequential:n=100%900s; padding\n", "");
+    cr_assert_lt(n, (int)sizeof text);
+    vmm_scenario_t *sc = load_ok(text);
+    cr_assert_str_eq(sc->vms[0].sources[0].text, "sequential:n=100");
+    vmm_scenario_destroy(sc);
+    sc = load_ok("\xEF\xBB\xBF[host]\nmemory = 64M\n" VM_OK);
+    cr_assert_eq(sc->host.memory, 64 * MiB);
+    vmm_scenario_destroy(sc);
+    sc = load_ok("[host]\n  memory = 64M\n[vm a]\n\tgenerate = sequential:n=100\n    memory = 32M\n");
+    cr_assert_eq(sc->host.memory, 64 * MiB);
+    cr_assert_eq(sc->vms[0].memory, 32 * MiB);
+    cr_assert_str_eq(sc->vms[0].sources[0].text, "sequential:n=100");
+    vmm_scenario_destroy(sc);
 }
 
 Test(scenario, error_files)
@@ -324,10 +350,18 @@ Test(scenario, overrides)
     cr_assert_eq(sc->host.balancer, VMM_BAL_MRC);
     cr_assert_eq(vmm_scenario_set(sc, "host.quantum = 5ms", &err), 0, "%s", err.msg);
     cr_assert_float_eq(sc->host.slice_ns, 5e6, 1e-6);
-    cr_assert_eq(vmm_scenario_set(sc, "vm.db.policy_params=k=3", &err), 0, "%s", err.msg);
-    cr_assert_str_eq(sc->vms[1].policy_params, "k=3");
-    cr_assert_eq(vmm_scenario_set(sc, "vm.db.policy_params=k=4", &err), 0, "%s", err.msg);
-    cr_assert_str_eq(sc->vms[1].policy_params, "k=4");
+    cr_assert_eq(vmm_scenario_set(sc, "vm.db.policy=aging", &err), 0, "%s", err.msg);
+    cr_assert_eq(vmm_scenario_set(sc, "vm.db.policy_params=bits=3", &err), 0, "%s", err.msg);
+    cr_assert_str_eq(sc->vms[1].policy_params, "bits=3");
+    cr_assert_eq(vmm_scenario_set(sc, "vm.db.policy_params=bits=4", &err), 0, "%s", err.msg);
+    cr_assert_str_eq(sc->vms[1].policy_params, "bits=4");
+    /* parameters the policy does not take are refused at once, and undone */
+    cr_assert_eq(vmm_scenario_set(sc, "vm.db.policy_params=k=3", &err), VMM_EINVAL);
+    cr_assert(strstr(err.msg, "[vm db] policy_params: policy aging: unknown parameter 'k=3'"),
+              "%s", err.msg);
+    cr_assert_str_eq(sc->vms[1].policy_params, "bits=4");
+    cr_assert_eq(vmm_scenario_set(sc, "vm.db.policy=clock", &err), VMM_EINVAL);   /* takes none */
+    cr_assert_str_eq(sc->vms[1].policy, "aging");
     /* A source override replaces the VM's sources. */
     cr_assert_eq(vmm_scenario_set(sc, "vm.db.generate=zipf:pages=100,n=1K", &err), 0, "%s",
                  err.msg);
@@ -469,7 +503,7 @@ Test(scenario, alloc_failure)
     }
     cr_assert(ok);
     static const char *const ovs[] = {"vm.web.generate=loop:pages=10,n=100",
-                                      "vm.web.policy_params=a=1", "host.memory=8G"};
+                                      "vm.web.policy_params=bits=2", "host.memory=8G"};
     for (size_t i = 0; i < sizeof ovs / sizeof ovs[0]; i++) {
         for (long n = 0; n < 1000; n++) {
             vmm_scenario_t *sc;

@@ -10,6 +10,7 @@
 #include <criterion/criterion.h>
 #include <criterion/parameterized.h>
 #include "vmmsim/trace.h"
+#include "vmmsim/report.h"   /* vmm_output_cleanup */
 #include <dirent.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -788,6 +789,66 @@ Test(trace_writer, write_failure_is_eio)
     VMM_ASSERT_NO_LEAKS();
 }
 
+/* A signal handler's vmm_output_cleanup() removes the temporary file of an
+ * open writer; the output never appears. */
+Test(trace_writer, output_cleanup_removes_temporaries, .init = make_tmpdir, .fini = remove_tmpdir)
+{
+    init_sample();
+    vmm_trace_writer_t *w;
+    vmm_err_t e;
+    cr_assert_eq(vmm_trace_writer_open(tmp("s.bin"), "bin", 0, &w, &e), 0);
+    cr_assert_eq(vmm_trace_write(w, sample, 6, &e), 0);
+    cr_assert_eq(count_files(), 1);
+    vmm_output_cleanup();
+    cr_assert_eq(count_files(), 0);
+    cr_assert_eq(vmm_trace_writer_close(w, 1, &e), VMM_EIO);   /* nothing left to rename */
+    cr_assert_eq(count_files(), 0);
+    vmm_output_cleanup();   /* and nothing registered any more */
+}
+
+/* The page size of a bin header: written only when valid, checked when read
+ * (byte 16 names it), 0 meaning unknown. */
+Test(trace_writer, bin_page_size, .init = make_tmpdir, .fini = remove_tmpdir)
+{
+    init_sample();
+    vmm_trace_writer_t *w;
+    vmm_err_t e;
+    cr_assert_eq(vmm_trace_writer_open(tmp("p.bin"), "bin", 3, &w, &e), VMM_EINVAL);
+    cr_assert(strstr(e.msg, "page size 3"), "%s", e.msg);
+    cr_assert_eq(vmm_trace_writer_open(tmp("p.bin"), "bin", 1u << 31, &w, &e), VMM_EINVAL);
+    cr_assert_eq(count_files(), 0);
+    cr_assert_eq(vmm_trace_writer_open(tmp("p.bin"), "bin", 2u << 20, &w, &e), 0);
+    cr_assert_eq(vmm_trace_write(w, sample, 6, &e), 0);
+    cr_assert_eq(vmm_trace_writer_close(w, 1, &e), 0);
+    vmm_trace_t *t;
+    cr_assert_eq(vmm_trace_open(tmp("p.bin"), NULL, &t, &e), 0);
+    cr_assert_eq(vmm_trace_page_size(t), 2u << 20);
+    vmm_trace_close(t);
+    /* the same file with other page sizes in its header */
+    static const uint32_t bad[] = {3, 256, 4097, 1u << 31}, good[] = {0, 512, 1u << 30};
+    FILE *f = fopen(tmp("p.bin"), "r+b");
+    cr_assert_not_null(f);
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0] + sizeof good / sizeof good[0]; i++) {
+        int is_bad = i < sizeof bad / sizeof bad[0];
+        uint32_t ps = is_bad ? bad[i] : good[i - sizeof bad / sizeof bad[0]];
+        unsigned char le[4] = {ps & 255, ps >> 8 & 255, ps >> 16 & 255, ps >> 24};
+        cr_assert_eq(fseek(f, 16, SEEK_SET), 0);
+        cr_assert_eq(fwrite(le, 1, 4, f), 4);
+        cr_assert_eq(fflush(f), 0);
+        int rc = vmm_trace_open(tmp("p.bin"), NULL, &t, &e);
+        if (is_bad) {
+            cr_assert_eq(rc, VMM_EFORMAT, "page size %u", ps);
+            cr_assert_eq(e.offset, 16);
+            cr_assert(strstr(e.msg, "bad page size"), "%s", e.msg);
+        } else {
+            cr_assert_eq(rc, 0, "page size %u: %s", ps, e.msg);
+            cr_assert_eq(vmm_trace_page_size(t), ps);
+            vmm_trace_close(t);
+        }
+    }
+    fclose(f);
+}
+
 Test(trace_writer, empty_bin_reads_as_empty_trace, .init = make_tmpdir, .fini = remove_tmpdir)
 {
     vmm_trace_writer_t *w;
@@ -900,11 +961,13 @@ ParameterizedTest(struct bad_case *c, trace_bad, inputs)
         cr_assert(strstr(text, ":") && strstr(text, c->file), "%s", text);
 }
 
-Test(trace_bad, directory_is_an_io_error)
+/* A directory is bad input (the CLI's exit 2), not a failed read. */
+Test(trace_bad, directory_is_bad_input)
 {
     vmm_trace_t *t;
     vmm_err_t e;
-    cr_assert_eq(vmm_trace_open("tests/data", NULL, &t, &e), VMM_EIO);
+    cr_assert_eq(vmm_trace_open("tests/data", NULL, &t, &e), VMM_EINVAL);
+    cr_assert(strstr(e.msg, "is a directory"), "%s", e.msg);
     cr_assert_null(t);
 }
 
