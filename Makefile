@@ -36,6 +36,10 @@ TEST_OBJ := $(TEST_SRC:%.c=$(BUILD)/%.o)
 
 LIBA  := $(BUILD)/libvmmsim.a
 LIBSO := $(BUILD)/libvmmsim.so
+# One version string: VMM_VERSION in include/vmmsim/vmmsim.h. The soname
+# carries the major version (0: the API may still change).
+VERSION := $(shell sed -n 's/^\#define VMM_VERSION "\(.*\)"/\1/p' include/vmmsim/vmmsim.h)
+SONAME  := libvmmsim.so.$(firstword $(subst ., ,$(VERSION)))
 BIN   := $(BUILD)/vmmsim
 TESTBIN := $(BUILD)/unit-tests
 
@@ -67,7 +71,7 @@ $(LIBA): $(LIB_OBJ)
 	objcopy --localize-hidden $(BUILD)/libvmmsim.o
 	ar rcs $@ $(BUILD)/libvmmsim.o
 $(LIBSO): $(LIB_OBJ)
-	$(CC) -shared -o $@ $^ $(LDFLAGS_ALL) $(LDLIBS_ALL)
+	$(CC) -shared -Wl,-soname,$(SONAME) -o $@ $^ $(LDFLAGS_ALL) $(LDLIBS_ALL)
 $(BIN): $(CLI_OBJ) $(LIBA)
 	$(CC) -pthread -o $@ $(CLI_OBJ) $(LIBA) $(LDFLAGS_ALL) $(LDLIBS_ALL)
 
@@ -128,9 +132,12 @@ fuzz-run: fuzz
 install: $(BIN) $(LIBA) $(LIBSO)
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/include/vmmsim
 	install -m 755 $(BIN) $(DESTDIR)$(PREFIX)/bin/vmmsim
-	install -m 644 $(LIBA) $(LIBSO) $(DESTDIR)$(PREFIX)/lib/
+	install -m 644 $(LIBA) $(DESTDIR)$(PREFIX)/lib/
+	install -m 755 $(LIBSO) $(DESTDIR)$(PREFIX)/lib/libvmmsim.so.$(VERSION)
+	ln -sf libvmmsim.so.$(VERSION) $(DESTDIR)$(PREFIX)/lib/$(SONAME)
+	ln -sf $(SONAME) $(DESTDIR)$(PREFIX)/lib/libvmmsim.so
 	install -m 644 include/vmmsim/*.h $(DESTDIR)$(PREFIX)/include/vmmsim/
-	sed -e 's|@PREFIX@|$(PREFIX)|' vmmsim.pc.in > $(BUILD)/vmmsim.pc
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(VERSION)|' vmmsim.pc.in > $(BUILD)/vmmsim.pc
 	install -m 644 $(BUILD)/vmmsim.pc $(DESTDIR)$(PREFIX)/lib/pkgconfig/
 
 clean:

@@ -55,5 +55,17 @@ else
     echo "pkg-test: no g++; skipping the C++ build of the README example"
 fi
 
+# Every public header on its own, as strict C99 and as C++11 (a typedef
+# declared twice or a C11-only construct fails here).
+for h in "$root"/include/vmmsim/*.h; do
+    echo "#include \"vmmsim/$(basename "$h")\"" >"$tmp/h.c"
+    if "${CC:-cc}" -std=c99 -pedantic -Werror -Wall -I"$root/include" -fsyntax-only "$tmp/h.c" \
+        2>"$tmp/h.err"; then ok; else bad "$(basename "$h") as C99: $(head -c 300 "$tmp/h.err")"; fi
+    if command -v g++ >/dev/null; then
+        if g++ -std=c++11 -pedantic -Werror -I"$root/include" -fsyntax-only -x c++ "$tmp/h.c" \
+            2>"$tmp/h.err"; then ok; else bad "$(basename "$h") as C++11: $(head -c 300 "$tmp/h.err")"; fi
+    fi
+done
+
 echo "pkg: $pass passed, $fail failed"
 [ "$fail" = 0 ]

@@ -18,6 +18,10 @@
 #include <stddef.h>
 #include "error.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 #define VMM_STAGE_ABI 1
 
 /* The reference a hook is called for. */
@@ -60,5 +64,9 @@ VMM_API int vmm_stage_register(const vmm_stage_ops *ops);
 VMM_API const vmm_stage_ops *vmm_stage_find(const char *name);
 /* The built-in and registered stage kinds, NULL-terminated. */
 VMM_API const vmm_stage_ops *const *vmm_stage_all(void);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif
