@@ -127,7 +127,7 @@ int core_access_fault(core_t *k, const core_ctx_t *x, uint64_t vpn, uint32_t pid
         /* bypassed: not resident, nothing to mark or cache; the data
          * access is still made, from wherever its frame was */
         int local = pg->node == x->p->node;
-        x->c->local_refs += local;
+        x->c->local_refs += local && x->numa;
         x->c->remote_refs += !local;
         *t += local ? x->local_ns : k->cfg.remote_ns[pg->node];
     }

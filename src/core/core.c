@@ -134,6 +134,7 @@ void core_sum(const core_t *k, uint32_t d, vmm_counters_t *out)
     for (uint32_t a = 0; a < k->xl.nas; a++)
         if (d == UINT32_MAX || k->xl.as[a].dom == d)
             vmm_counters_add(out, &k->ctr[a]);
+    core_fix_local(k, out);
 }
 
 void vmm_counters_add(vmm_counters_t *t, const vmm_counters_t *c)

@@ -374,6 +374,7 @@ int vmm_get_stats(vmm_t *m, vmm_stats_t *st)
         vmm_as_stats_t a = {.asid = k->xl.as[i].asid, .c = k->ctr[i],
                             .pt_bytes = xl_pt_bytes(&k->xl, i),
                             .resident = k->xl.as[i].resident};
+        core_fix_local(k, &a.c);
         struct vmm_patent *smp = core_smp_of(k, i);
         if (smp) {
             a.sampled_pages = vmm_patent_count(smp);
