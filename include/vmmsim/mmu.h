@@ -41,7 +41,9 @@ typedef struct vmm_pt_ops {
     /* Map vpn -> page (first touch). 0 or VMM_ENOMEM. */
     int (*insert)(void *st, uint64_t vpn, uint32_t page);
     /* The page at vpn became resident in `frame`, or left memory
-     * (frame == VMM_NOFRAME). Tables that index frames (inverted) use it. */
+     * (frame == VMM_NOFRAME). Only tables that index frames (inverted)
+     * have it; NULL for the others, which the data path then does not
+     * call (nor read the page's mapping for). */
     void (*resident)(void *st, uint64_t vpn, uint32_t page, uint32_t frame);
     /* Simulated bytes the table occupies now. */
     uint64_t (*bytes)(const void *st);

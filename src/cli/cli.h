@@ -62,4 +62,9 @@ int cli_latency(const char *s, vmm_latency_t *lat);
 /* From a signal handler: erase a progress line being drawn (progress.c). */
 void cli_progress_abort(void);
 
+/* The names of a registry (ops tables that begin with their name),
+ * "a, b, c" into buf, after `first` when not NULL; returns buf. Messages
+ * list choices from here, never by hand. */
+const char *cli_names(const void *const *all, const char *first, char *buf, size_t len);
+
 #endif

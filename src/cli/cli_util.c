@@ -209,3 +209,12 @@ int cli_write_file(const char *path, int (*fn)(FILE *f, const void *arg), const 
     cli_fail(VMM_EIO, &err);
     return EXIT_RUNTIME;
 }
+
+const char *cli_names(const void *const *all, const char *first, char *buf, size_t len)
+{
+    size_t n = (size_t)snprintf(buf, len, "%s", first ? first : "");
+    for (size_t i = 0; all[i] && n < len; i++)
+        n += (size_t)snprintf(buf + n, len - n, "%s%s", n ? ", " : "",
+                              *(const char *const *)all[i]);
+    return buf;
+}

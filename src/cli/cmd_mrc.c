@@ -154,8 +154,12 @@ static int add_methods(mrc_job_t *j, const char *list)
     free(j->compare_buf);
     j->compare_buf = strdup(list);
     for (char *s = NULL, *m = strtok_r(j->compare_buf, ",", &s); m; m = strtok_r(NULL, ",", &s)) {
-        if (!method_name(m))
-            return cli_usage_error("--compare: unknown method '%s' (exact, shards, mini, patent)", m);
+        if (!method_name(m)) {
+            char names[128];
+            return cli_usage_error("--compare: unknown method '%s' (%s)", m,
+                                   cli_names((const void *const *)vmm_mrc_all(), "patent", names,
+                                             sizeof names));
+        }
         if (j->nmethods == MAX_METHODS)
             return cli_usage_error("--compare: at most %d methods", MAX_METHODS);
         j->methods[j->nmethods++] = method_name(m);
@@ -216,8 +220,12 @@ static int parse_args(mrc_job_t *j, int argc, char **argv)
         return cli_usage_error("mrc: unexpected argument '%s'", argv[optind]);
     if (!j->src.trace)
         return cli_usage_error("mrc: no trace: give -t FILE; see --help");
-    if (!method_name(method))
-        return cli_usage_error("mrc: unknown method '%s' (exact, shards, mini, patent)", method);
+    if (!method_name(method)) {
+        char names[128];
+        return cli_usage_error("mrc: unknown method '%s' (%s)", method,
+                               cli_names((const void *const *)vmm_mrc_all(), "patent", names,
+                                         sizeof names));
+    }
     if (j->cfg.policy && !vmm_policy_find(j->cfg.policy))
         return cli_usage_error("--policy: unknown policy '%s'", j->cfg.policy);
     if (j->page_size < 512 || j->page_size > (1u << 30) || (j->page_size & (j->page_size - 1)))

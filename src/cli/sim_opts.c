@@ -149,9 +149,11 @@ int sim_opts_finish(sim_opts_t *so)
         return cli_usage_error("give either -t or --gen, not both");
     if (!vmm_policy_find(so->cfg.policy))
         return cli_usage_error("unknown policy '%s' (vmmsim policies lists them)", so->cfg.policy);
+    char names[256];
     if (!vmm_pt_find(so->cfg.pt_type))
-        return cli_usage_error("unknown page-table type '%s' (expected single, 2level, radix3, "
-                               "radix4, hashed or inverted)", so->cfg.pt_type);
+        return cli_usage_error("unknown page-table type '%s' (expected one of %s)", so->cfg.pt_type,
+                               cli_names((const void *const *)vmm_pt_all(), NULL, names,
+                                         sizeof names));
     so->src.topts.page_size = so->cfg.page_size;
     int rc = peek(so);
     if (rc)

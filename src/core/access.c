@@ -70,7 +70,10 @@ int core_translate_miss(core_t *k, xl_cpu_t *p, uint32_t as, uint64_t vpn, uint3
             *t += k->cfg.shadow_sync_ns;
         }
     }
-    unsigned w = xl_walk(&k->xl, p, as, vpn, a->dom, k->mem.info[*pid].gpn, grefs, c);
+    /* only a nested table that must be looked up needs the gpn: reading it
+     * otherwise would be a cache miss on every TLB miss */
+    uint32_t gpn = k->xl.npt && !k->xl.nlevels ? k->mem.info[*pid].gpn : 0;
+    unsigned w = xl_walk(&k->xl, p, as, vpn, a->dom, gpn, grefs, c);
     *t += w * k->cfg.local_ns[p->node];
     mem_page_t *pg = &k->mem.pg[*pid];
     /* traced pages, and sampled pages about to come back from a tier (the

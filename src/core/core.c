@@ -8,21 +8,23 @@
 
 /* A page entered DRAM or left it: the one place that tells the page tables
  * (tables that index frames, inverted, keep only resident pages), shoots
- * down every CPU's TLB entries and tells the stages. */
+ * down every CPU's TLB entries and tells the stages. Resident pages per
+ * address space are counted when a report asks (vmm_get_stats), not here. */
 static void core_map(void *arg, uint32_t pid, uint32_t frame)
 {
     core_t *k = arg;
-    const mem_pinfo_t *i = &k->mem.info[pid];
-    xl_as_t *a = &k->xl.as[i->as];
-    const vmm_pt_ops *g = k->xl.cfg.gpt_ops;
-    g->resident(a->gpt, i->vpn, pid, frame);
-    if (k->xl.npt)
-        k->xl.cfg.npt_ops->resident(k->xl.npt[i->dom], i->gpn, pid, frame);
-    if (frame != VMM_NOFRAME) {
-        a->resident++;
+    const vmm_pt_ops *g = k->xl.cfg.gpt_ops, *n = k->xl.cfg.npt_ops;
+    /* a page entering DRAM concerns only tables that index frames: the
+     * others are not told, and its mapping (a cache miss) is not read */
+    if (frame != VMM_NOFRAME && !g->resident && !(n && n->resident))
         return;
-    }
-    a->resident--;
+    const mem_pinfo_t *i = &k->mem.info[pid];
+    if (g->resident)
+        g->resident(k->xl.as[i->as].gpt, i->vpn, pid, frame);
+    if (n && n->resident)
+        n->resident(k->xl.npt[i->dom], i->gpn, pid, frame);
+    if (frame != VMM_NOFRAME)
+        return;
     xl_shootdown(&k->xl, i->as, i->vpn);
     if (k->stages.n)
         vmm_stages_evict(&k->stages, pid);
@@ -145,3 +147,4 @@ void vmm_counters_add(vmm_counters_t *t, const vmm_counters_t *c)
     VMM_COUNTERS(ADD_)
 #undef ADD_
 }
+

@@ -372,8 +372,7 @@ int vmm_get_stats(vmm_t *m, vmm_stats_t *st)
     int rc = vmm_grow(&m->as_stats, &m->as_stats_cap, nas, sizeof *m->as_stats);
     for (uint32_t i = 0; i < nas; i++) {
         vmm_as_stats_t a = {.asid = k->xl.as[i].asid, .c = k->ctr[i],
-                            .pt_bytes = xl_pt_bytes(&k->xl, i),
-                            .resident = k->xl.as[i].resident};
+                            .pt_bytes = xl_pt_bytes(&k->xl, i)};
         core_fix_local(k, &a.c);
         struct vmm_patent *smp = core_smp_of(k, i);
         if (smp) {
@@ -384,6 +383,11 @@ int vmm_get_stats(vmm_t *m, vmm_stats_t *st)
         st->pt_bytes += a.pt_bytes;
         if (!rc)
             m->as_stats[i] = a;
+    }
+    for (uint32_t f = 0; !rc && f < k->mem.nframes; f++) {
+        uint32_t pid = k->mem.frame_page[f];
+        if (pid != VMM_NOFRAME)
+            m->as_stats[k->mem.info[pid].as].resident++;
     }
     st->nas = rc ? 0 : nas;
     st->as = m->as_stats;

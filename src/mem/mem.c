@@ -54,7 +54,6 @@ void mem_fini(mem_t *m)
     vmm_free(m->res_pos);
     vmm_free(m->frame_dirty);
     vmm_free(m->pg);
-    vmm_free(m->info);
     vmm_free(m->doms);
     memset(m, 0, sizeof *m);
 }
@@ -111,11 +110,10 @@ static int grow_pages(mem_t *m, size_t need)
         if (o && o->reserve_pages && o->reserve_pages(m->doms[d].pol.st, (uint32_t)want))
             return VMM_ENOMEM;
     }
-    size_t c1 = cap, c2 = cap;
+    size_t c1 = cap;
     if (vmm_grow(&m->pg, &c1, want, sizeof *m->pg))
         return VMM_ENOMEM;
-    if (m->cfg.info && vmm_grow(&m->info, &c2, want, sizeof *m->info))
-        return VMM_ENOMEM;
+    m->info = m->cfg.info ? m->pg : NULL;
     m->page_cap = want;
     return 0;
 }
@@ -129,8 +127,6 @@ int mem_new_page(mem_t *m, uint32_t *pid)
         return rc;
     uint32_t id = m->npages++;
     m->pg[id] = (mem_page_t){.frame = VMM_NOFRAME, .tier = MEM_TIER_NONE};
-    if (m->info)
-        memset(&m->info[id], 0, sizeof m->info[id]);
     *pid = id;
     return 0;
 }

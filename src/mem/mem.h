@@ -1,13 +1,12 @@
 /* The memory layer: page records, machine frames split among NUMA nodes,
  * domains and the tiers below DRAM (docs/architecture.md).
  *
- * A page is named by its dense page id, given at first touch. Its record
- * has a common 8-byte header (frame, flags, tier, node, the samplers'
- * bits), read on every reference, and an optional second record (where the
- * page is mapped: address space, virtual page, guest-physical page, domain)
- * read only on the slow paths; the two live in parallel arrays, so the hot
- * header packs eight to a cache line. The miniature simulator uses the
- * header alone.
+ * A page is named by its dense page id, given at first touch. Its 32-byte
+ * record (mem_page_t) holds what every reference reads first (frame,
+ * flags, tier, node, the samplers' bits) and where the page is mapped
+ * (address space, virtual page, guest-physical page, domain), read on the
+ * slow paths: a fault reads one line of the faulting page and one of the
+ * victim. The miniature simulator uses the same records, unmapped.
  *
  * A domain is a replacement-policy instance with a quota of frames: one per
  * VM in the hypervisor, one for the whole machine in `vmmsim sim`, one per
@@ -42,17 +41,19 @@ enum {
     MP_SLOT = 2,      /* holds a slot on a swap device */
 };
 
-/* The hot header of a page. */
+/* A page: what every reference reads first (frame, flags, tier, node, the
+ * samplers' bits), then where it is mapped (address space, virtual page,
+ * guest-physical page, domain), read on the slow paths. 32 bytes, two to
+ * a cache line: a fault that evicts a victim reads one line of each page,
+ * as the engine's 16-byte record did (a split into a hot array and a cold
+ * one cost a second miss per victim and per placed page: measured 1.4x
+ * slower on a trace over a million pages). */
 typedef struct mem_page {
-    uint32_t frame;   /* machine frame, VMM_NOFRAME when not in DRAM */
-    uint8_t flags;    /* MP_* */
-    uint8_t tier;     /* tier index holding its contents, or MEM_TIER_NONE */
-    uint8_t node;     /* NUMA node of `frame` */
-    uint8_t sflags;   /* the samplers' bits (src/core/sampler.c) */
-} mem_page_t;
-
-/* Where a page is mapped (slow paths only). */
-typedef struct mem_pinfo {
+    uint32_t frame;      /* machine frame, VMM_NOFRAME when not in DRAM */
+    uint8_t flags;       /* MP_* */
+    uint8_t tier;        /* tier index holding its contents, or MEM_TIER_NONE */
+    uint8_t node;        /* NUMA node of `frame` */
+    uint8_t sflags;      /* the samplers' bits (src/core/sampler.c) */
     uint64_t vpn;        /* page number in address space `as` */
     uint32_t as;         /* address-space index (the TLB tag) */
     uint32_t gpn;        /* guest-physical page number in its domain */
@@ -60,7 +61,10 @@ typedef struct mem_pinfo {
     uint8_t remote;      /* NUMA: walks in a row from one remote node */
     uint8_t remote_node; /* that node */
     uint32_t pad;
-} mem_pinfo_t;          /* 24 bytes */
+} mem_page_t;
+
+/* The mapping fields of a page, by the name the slow paths use. */
+typedef mem_page_t mem_pinfo_t;
 
 typedef struct mem mem_t;
 typedef struct mem_tier mem_tier_t;
@@ -117,7 +121,7 @@ typedef struct mem_cfg {
     uint32_t nframes;
     uint32_t nnodes;     /* >= 1; frames split evenly, the last node takes the rest */
     uint32_t ndomains;
-    int info;            /* keep mem_pinfo_t records */
+    int info;            /* pages are mapped (info points at pg): the engine, the host */
     double minor_ns;     /* first touch: allocate and zero a frame */
     mem_map_fn map;      /* may be NULL */
     void *map_arg;
@@ -135,7 +139,7 @@ struct mem {
     uint32_t *node_nfree;
 
     mem_page_t *pg;         /* per page id */
-    mem_pinfo_t *info;      /* per page id, or NULL */
+    mem_pinfo_t *info;      /* = pg when pages are mapped, else NULL (mini) */
     size_t page_cap;
     uint32_t npages;
 

@@ -105,11 +105,6 @@ static int twolevel_insert(void *st, uint64_t vpn, uint32_t page)
     return 0;
 }
 
-static void twolevel_resident(void *st, uint64_t vpn, uint32_t page, uint32_t frame)
-{
-    (void)st, (void)vpn, (void)page, (void)frame;   /* not frame-indexed */
-}
-
 static uint64_t twolevel_bytes(const void *st)
 {
     const twolevel_pt_t *p = st;
@@ -126,6 +121,6 @@ const vmm_pt_ops vmm_pt_2level = {
     .fini = twolevel_fini,
     .lookup = twolevel_lookup,
     .insert = twolevel_insert,
-    .resident = twolevel_resident,
+    .resident = NULL,   /* not frame-indexed: residency is not its business */
     .bytes = twolevel_bytes,
 };

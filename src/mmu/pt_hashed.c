@@ -112,11 +112,6 @@ static int hashed_insert(void *st, uint64_t vpn, uint32_t page)
     return 0;
 }
 
-static void hashed_resident(void *st, uint64_t vpn, uint32_t page, uint32_t frame)
-{
-    (void)st, (void)vpn, (void)page, (void)frame;   /* not frame-indexed */
-}
-
 static uint64_t hashed_bytes(const void *st)
 {
     const hashed_pt_t *p = st;
@@ -132,6 +127,6 @@ const vmm_pt_ops vmm_pt_hashed = {
     .fini = hashed_fini,
     .lookup = hashed_lookup,
     .insert = hashed_insert,
-    .resident = hashed_resident,
+    .resident = NULL,   /* not frame-indexed: residency is not its business */
     .bytes = hashed_bytes,
 };

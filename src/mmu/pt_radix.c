@@ -144,11 +144,6 @@ static int radix_insert(void *st, uint64_t vpn, uint32_t page)
     return 0;
 }
 
-static void radix_resident(void *st, uint64_t vpn, uint32_t page, uint32_t frame)
-{
-    (void)st, (void)vpn, (void)page, (void)frame;   /* not frame-indexed */
-}
-
 static uint64_t radix_bytes(const void *st)
 {
     const radix_pt_t *p = st;
@@ -164,7 +159,7 @@ const vmm_pt_ops vmm_pt_radix3 = {
     .fini = radix_fini,
     .lookup = radix3_lookup,
     .insert = radix_insert,
-    .resident = radix_resident,
+    .resident = NULL,   /* not frame-indexed: residency is not its business */
     .bytes = radix_bytes,
 };
 
@@ -177,6 +172,6 @@ const vmm_pt_ops vmm_pt_radix4 = {
     .fini = radix_fini,
     .lookup = radix4_lookup,
     .insert = radix_insert,
-    .resident = radix_resident,
+    .resident = NULL,   /* not frame-indexed: residency is not its business */
     .bytes = radix_bytes,
 };

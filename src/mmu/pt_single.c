@@ -79,11 +79,6 @@ static int single_insert(void *st, uint64_t vpn, uint32_t page)
     return vmm_hm_put(&p->map, vpn, page);
 }
 
-static void single_resident(void *st, uint64_t vpn, uint32_t page, uint32_t frame)
-{
-    (void)st, (void)vpn, (void)page, (void)frame;   /* not frame-indexed */
-}
-
 static uint64_t single_bytes(const void *st)
 {
     const single_pt_t *p = st;
@@ -100,6 +95,6 @@ const vmm_pt_ops vmm_pt_single = {
     .fini = single_fini,
     .lookup = single_lookup,
     .insert = single_insert,
-    .resident = single_resident,
+    .resident = NULL,   /* not frame-indexed: residency is not its business */
     .bytes = single_bytes,
 };

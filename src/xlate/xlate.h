@@ -39,7 +39,6 @@ typedef struct xl_as {
     uint32_t dom;       /* domain (VM) */
     uint32_t asid;      /* as the trace names it (pid) */
     void *gpt;          /* its page table: vpn -> page id */
-    uint64_t resident;  /* its pages in DRAM */
 } xl_as_t;
 
 typedef struct xlate_cfg {
