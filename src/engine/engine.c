@@ -23,15 +23,6 @@
 #include <stdio.h>
 #include <string.h>
 
-enum {
-    PG_LOADED = 1,    /* has been in a frame before: the next fault is major */
-    PG_WRITTEN = 2,   /* has been written: needs a swap slot once evicted */
-    PG_SWAPPED = 4,   /* holds a swap slot */
-    PG_SAMPLED = 8,   /* selected by the MRC sampler */
-    PG_TRACED = 16,   /* sampler trace installed: the next walk faults into the VMM */
-    PG_ACCESSED = 32, /* scan mode: accessed bit, set by a walk of a sampled page */
-};
-
 void vmm_config_default(vmm_config_t *cfg)
 {
     memset(cfg, 0, sizeof *cfg);

@@ -44,10 +44,12 @@ enum {
 /* A page: what every reference reads first (frame, flags, tier, node, the
  * samplers' bits), then where it is mapped (address space, virtual page,
  * guest-physical page, domain), read on the slow paths. 32 bytes, two to
- * a cache line: a fault that evicts a victim reads one line of each page,
- * as the engine's 16-byte record did (a split into a hot array and a cold
- * one cost a second miss per victim and per placed page: measured 1.4x
- * slower on a trace over a million pages). */
+ * a cache line: a fault that evicts a victim reads one line of each page
+ * (a split into a hot array and a cold one cost a second miss per victim:
+ * 15% slower on the zipf trace over a million pages). The engine's former
+ * 16-byte record was faster still there, its hot pages taking half the
+ * cache: packing this one into 16 bytes is the known next step (README,
+ * Performance). */
 typedef struct mem_page {
     uint32_t frame;      /* machine frame, VMM_NOFRAME when not in DRAM */
     uint8_t flags;       /* MP_* */
