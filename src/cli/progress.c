@@ -70,8 +70,8 @@ static uint64_t file_size(const char *path)
     return ok && S_ISREG(st.st_mode) ? (uint64_t)st.st_size : 0;
 }
 
-/* Records `src` gives (the generator's length, or -n/--limit), 0 unknown. */
-static uint64_t source_records(const char *trace, const char *gen, uint64_t limit)
+/* Records a source gives (a generator's length, or -n/--limit), 0 unknown. */
+static uint64_t source_records(const char *gen, uint64_t limit)
 {
     uint64_t n = 0;
     if (gen) {
@@ -81,14 +81,13 @@ static uint64_t source_records(const char *trace, const char *gen, uint64_t limi
             n = vmm_gen_length(g);
         vmm_gen_destroy(g);
     }
-    (void)trace;
     return limit && (!n || limit < n) ? limit : n;
 }
 
 static void add_source(const char *trace, const char *gen, uint64_t limit, unsigned passes)
 {
     uint64_t bytes = trace ? file_size(trace) : 0;
-    uint64_t recs = source_records(trace, gen, limit);
+    uint64_t recs = source_records(gen, limit);
     if (trace && !bytes)
         P.bytes_complete = 0;
     if (!recs)

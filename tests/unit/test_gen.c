@@ -635,6 +635,9 @@ Test(gen_patterns, zipf_tail_matches_its_distribution)
  * process, so the limit stays here). */
 Test(gen_patterns, zipf_memory_independent_of_pages)
 {
+#if defined(__SANITIZE_ADDRESS__)
+    cr_skip_test("ASan's shadow memory does not fit a 1 GiB address space");
+#endif
     struct rlimit rl = {1ull << 30, 1ull << 30};
     cr_assert_eq(setrlimit(RLIMIT_AS, &rl), 0);
     vmm_gen_t *g = NULL;
