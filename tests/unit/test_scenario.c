@@ -417,20 +417,8 @@ Test(scenario, demo_loads)
  * draw on) appears in docs/scenario.md's generated table. */
 Test(scenario, registry_matches_docs)
 {
-    FILE *f = fopen("docs/scenario.md", "r");
-    cr_assert_not_null(f, "docs/scenario.md missing");
-    static char doc[1 << 17];
-    size_t n = fread(doc, 1, sizeof doc - 1, f);
-    fclose(f);
-    doc[n] = 0;
-    char *table = NULL;
-    size_t tlen = 0;
-    FILE *m = open_memstream(&table, &tlen);
-    cr_assert_eq(vmm_scenario_keys_markdown(m), 0);
-    fclose(m);
-    cr_assert(strstr(doc, table), "docs/scenario.md's key table is out of date; regenerate it "
-              "with vmm_scenario_keys_markdown()");
-    free(table);
+    const char *doc = vmm_assert_doc_has("docs/scenario.md", vmm_scenario_keys_markdown,
+                                         "vmm_scenario_keys_markdown");
     size_t nkeys;
     const vmm_scn_key_t *k = vmm_scenario_keys(&nkeys);
     cr_assert_lt(nkeys, 64);
