@@ -173,6 +173,19 @@ static int write_out(const char *path, out_kind_t kind, const vmm_scenario_t *sc
     return cli_write_file(path, fill_out, &o);
 }
 
+/* The MRC balancer moves memory by the VMs' curves: with none it keeps the
+ * static split, which the user should hear of rather than find out. */
+static void warn_no_curves(const vmm_scenario_t *sc)
+{
+    if (sc->host.balancer != VMM_BAL_MRC)
+        return;
+    for (uint32_t i = 0; i < sc->nvms; i++)
+        if (strcmp(sc->vms[i].mrc, "none"))
+            return;
+    fprintf(stderr, "vmmsim: warning: host.balancer = mrc, but every VM has mrc = none: "
+                    "with no curve to read the balancer keeps the static split\n");
+}
+
 int cmd_run(int argc, char **argv)
 {
     run_job_t j;
@@ -207,6 +220,7 @@ int cmd_run(int argc, char **argv)
         free(j.sets);
         return rc;
     }
+    warn_no_curves(sc);
     vmm_host_result_t res;
     vmm_err_t err;
     vmm_err_clear(&err);

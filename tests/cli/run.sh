@@ -531,6 +531,12 @@ expect 0 "" -- run --print-demo
 grep -q '^\[host\]' "$tmp/out" && grep -q '^\[vm ' "$tmp/out" && ok || bad "run --print-demo: not a scenario"
 expect 0 "" -- run --keys
 grep -qF '| host | `memory` |' "$tmp/out" && ok || bad "run --keys: no key table"
+# issue #9 item 11: the MRC balancer with no curve to read says so
+printf '[host]\nmemory = 4M\nbalancer = mrc\n[vm a]\ngenerate = seq:n=1000\nmemory = 4M\nmrc = none\n' >"$tmp/nocurve.ini"
+expect 0 "every VM has mrc = none" -- run "$tmp/nocurve.ini" -q --no-alone
+printf '[host]\nmemory = 4M\nbalancer = mrc\n[vm a]\ngenerate = seq:n=1000\nmemory = 4M\nmrc = exact\n' >"$tmp/curve.ini"
+"$VMMSIM" run "$tmp/curve.ini" -q --no-alone 2>"$tmp/err" && ! grep -q "mrc = none" "$tmp/err" && ok ||
+    bad "run with a curve warns of none: $(cat "$tmp/err")"
 expect 2 "--set host.ballooning=yes: unknown key 'ballooning'" -- run --set host.ballooning=yes
 expect 2 "--set vm.web.memory=2X: memory: expected a size" -- run --set vm.web.memory=2X
 expect 2 "--set vm.nosuch.memory=1G: no VM named 'nosuch'" -- run --set vm.nosuch.memory=1G
