@@ -255,7 +255,8 @@ static const vmm_scn_key_t keys[] = {
     V("limit", NULL, VMM_KEY_SIZE, "0", "bytes", FIXED(NULL), 0, 1125899906842624.0, limit, NULL,
       "most machine memory the VM may get; 0 = its memory", "ESX default (unlimited)"),
     V("priority", NULL, VMM_KEY_COUNT, "0", "", FIXED(NULL), 0, 255, priority, NULL,
-      "higher is more important (priority-aware prefetch and scheduling)", NULL),
+      "breaks the balancer's ties: a higher priority gives memory last and gets it first "
+      "(docs/balance.md); nothing else reads it yet", NULL),
     V("policy", NULL, VMM_KEY_NAME, "clock", "", NAMES(policy_names), 0, 0, policy, policy_lookup,
       "host-level replacement policy (docs/policies.md)", "vmm_config_default()"),
     V("policy_params", NULL, VMM_KEY_STRING, NULL, "", FIXED(NULL), 0, 0, policy_params, NULL,
