@@ -13,7 +13,6 @@ static inline int din_parse(const vmm_trace_t *t, const char *p, const char *lim
 {
     (void)t;
     const char *q = vmm_skip_sep(p);
-    uint64_t addr;
     unsigned label = (unsigned)((unsigned char)*q - '0');
     int st = VMM_TP_LABEL;
     if (label > 9)
@@ -25,21 +24,11 @@ static inline int din_parse(const vmm_trace_t *t, const char *p, const char *lim
         *next = (const char *)memchr(q, '\n', (size_t)(lim - q)) + 1;
         return VMM_TP_SKIP;
     }
-    st = VMM_TP_SYNTAX;
-    if (!vmm_is_sep(*q))
-        goto bad;
-    q = vmm_skip_sep(q);
-    if (q[0] == '0' && (q[1] == 'x' || q[1] == 'X'))
-        q += 2;
-    if ((st = vmm_parse_hex(&q, &addr)))
-        goto bad;
-    const char *e = vmm_text_eol(q);
-    st = VMM_TP_SYNTAX;
-    if (!e)
-        goto bad;
-    *next = e;
-    *r = (vmm_ref_t){.addr = addr, .size = 1, .op = (uint8_t)label};
-    return VMM_TP_REC;
+    if (!vmm_is_sep(*q)) {
+        *next = q;
+        return VMM_TP_SYNTAX;
+    }
+    return vmm_text_addr_rec(vmm_skip_sep(q), label, next, r);
 bad:
     *next = q;
     return st;

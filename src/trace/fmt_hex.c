@@ -14,24 +14,9 @@ static inline int hex_parse(const vmm_trace_t *t, const char *p, const char *lim
 {
     (void)t;
     const char *q = vmm_skip_sep(p);
-    uint64_t addr;
-    int st;
-    if (q[0] == '0' && (q[1] == 'x' || q[1] == 'X'))
-        q += 2;
-    else if (vmm_hexval[(unsigned char)*q] < 0)
+    if (!(q[0] == '0' && (q[1] == 'x' || q[1] == 'X')) && vmm_hexval[(unsigned char)*q] < 0)
         return vmm_text_skip(p, lim, next);
-    if ((st = vmm_parse_hex(&q, &addr)))
-        goto bad;
-    const char *e = vmm_text_eol(q);
-    st = VMM_TP_SYNTAX;
-    if (!e)
-        goto bad;
-    *next = e;
-    *r = (vmm_ref_t){.addr = addr, .size = 1, .op = VMM_OP_READ};
-    return VMM_TP_REC;
-bad:
-    *next = q;
-    return st;
+    return vmm_text_addr_rec(q, VMM_OP_READ, next, r);
 }
 
 VMM_TEXT_READ_FN hex_read(vmm_trace_t *t, vmm_ref_t *buf, size_t n, vmm_err_t *err)

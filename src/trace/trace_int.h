@@ -318,6 +318,26 @@ static inline int vmm_parse_hex(const char **pp, uint64_t *v)
     return p == s ? VMM_TP_SYNTAX : 0;
 }
 
+/* The end of a line that is a hex address, with or without 0x, then only
+ * blanks: one `op` record of 1 byte in asid 0 (din, hex). Returns
+ * VMM_TP_REC with *next after the line, or an error kind with *next at the
+ * fault. */
+static inline int vmm_text_addr_rec(const char *q, unsigned op, const char **next, vmm_ref_t *r)
+{
+    uint64_t addr;
+    if (q[0] == '0' && (q[1] == 'x' || q[1] == 'X'))
+        q += 2;
+    int st = vmm_parse_hex(&q, &addr);
+    const char *e = st ? NULL : vmm_text_eol(q);
+    if (!e) {
+        *next = q;
+        return st ? st : VMM_TP_SYNTAX;
+    }
+    *next = e;
+    *r = (vmm_ref_t){.addr = addr, .size = 1, .op = (uint8_t)op};
+    return VMM_TP_REC;
+}
+
 /* Parse decimal digits at *pp into a value <= max. Returns 0,
  * VMM_TP_SYNTAX (no digit) or `range` (too large); advances *pp. Up to
  * `safe` digits cannot exceed max, so the common case has no checks. */
