@@ -124,16 +124,9 @@ int core_access_fault(core_t *k, const core_ctx_t *x, uint64_t vpn, uint32_t pid
     int rc = core_fault(k, x->p, x->as, &r, t);
     if (rc)
         return rc;
-    if (r.frame != VMM_NOFRAME) {
-        *t += core_data(k, x, vpn, pid, pg, op, hit);
-    } else {
-        /* bypassed: not resident, nothing to mark or cache; the data
-         * access is still made, from wherever its frame was */
-        int local = pg->node == x->p->node;
-        x->c->local_refs += local && x->numa;
-        x->c->remote_refs += !local;
-        *t += local ? x->local_ns : k->cfg.remote_ns[pg->node];
-    }
+    /* a bypassed page is not resident: nothing to mark or cache, but the
+     * data access is still made, from wherever its frame was */
+    *t += r.frame != VMM_NOFRAME ? core_data(k, x, vpn, pid, pg, op, hit) : core_dram(k, x, pg);
     return x->extra ? core_access_extra(k, x, vpn, pid, op, hit, t) : 0;
 }
 

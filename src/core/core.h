@@ -161,8 +161,22 @@ static inline void core_fix_local(const core_t *k, vmm_counters_t *c)
         c->local_refs = c->refs - c->remote_refs;
 }
 
-/* The data access of a reference to page pg (local or remote DRAM), its
- * dirty bit and its TLB fill, once the page is in a frame. */
+/* The DRAM access of a reference to page pg from x's CPU, local or remote:
+ * its cost, counted. */
+static inline double core_dram(const core_t *k, const core_ctx_t *x, const mem_page_t *pg)
+{
+    if (!x->numa)
+        return x->local_ns;   /* one node: every reference is local (core_fix_local) */
+    if (pg->node == x->p->node) {
+        x->c->local_refs++;
+        return x->local_ns;
+    }
+    x->c->remote_refs++;
+    return k->cfg.remote_ns[pg->node];
+}
+
+/* The data access of a reference to page pg, its dirty bit and its TLB
+ * fill, once the page is in a frame. */
 static inline double core_data(core_t *k, const core_ctx_t *x, uint64_t vpn, uint32_t pid,
                                mem_page_t *pg, unsigned op, int hit)
 {
@@ -172,14 +186,7 @@ static inline double core_data(core_t *k, const core_ctx_t *x, uint64_t vpn, uin
     }
     if (!hit)
         xl_tlb_fill(&k->xl, x->p, x->as, vpn, pid);
-    if (!x->numa)
-        return x->local_ns;   /* one node: every reference is local (core_fix_local) */
-    if (pg->node == x->p->node) {
-        x->c->local_refs++;
-        return x->local_ns;
-    }
-    x->c->remote_refs++;
-    return k->cfg.remote_ns[pg->node];
+    return core_dram(k, x, pg);
 }
 
 /* A reference whose page is not in a frame, and the MRC builder's and the
